@@ -1,0 +1,42 @@
+package dev.npcnix.store;
+
+/**
+ * An entity tag as a store reports it, kept <em>without</em> the surrounding double quotes that
+ * HTTP and S3 responses carry (the Rust npcnix stores it that way in {@code last_etag}).
+ * A weak prefix {@code W/} is dropped: we only ever compare for equality.
+ */
+public record Etag(String value) {
+    public Etag {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("empty ETag");
+        }
+        if (value.indexOf('"') >= 0 || value.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            throw new IllegalArgumentException("ETag with quotes or control characters: " + value);
+        }
+    }
+
+    /** From a header or state value, quoted or not; null or blank gives null. */
+    public static Etag parse(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        String v = raw.strip();
+        if (v.startsWith("W/")) {
+            v = v.substring(2);
+        }
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            v = v.substring(1, v.length() - 1);
+        }
+        return v.isEmpty() ? null : new Etag(v);
+    }
+
+    /** The form HTTP headers ({@code If-None-Match}) take. */
+    public String quoted() {
+        return '"' + value + '"';
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}

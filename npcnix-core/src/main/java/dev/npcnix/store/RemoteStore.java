@@ -1,0 +1,39 @@
+package dev.npcnix.store;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A place that stores and serves packed flakes: one implementation per URI scheme, chosen by
+ * {@link RemoteStores#forRemote(RemoteUri)}. Every failure is a {@link StoreException} naming the remote.
+ */
+public interface RemoteStore {
+
+    /**
+     * Fetches the remote unless it still has ETag {@code ifNoneMatch}: one request; when unchanged no
+     * body is transferred. The returned ETag is the one of the bytes returned, never of a previous read.
+     */
+    FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch);
+
+    /** Metadata of the object, or empty when it does not exist. */
+    Optional<RemoteObject> head(RemoteUri remote);
+
+    /**
+     * Replaces the remote's content with {@code archive} in one atomic step (one PutObject on S3,
+     * temp file + rename on a file store). Read-only stores throw with reason UNSUPPORTED.
+     */
+    default RemoteObject publish(RemoteUri remote, Path archive) {
+        return publish(remote, archive, TransferListener.NONE);
+    }
+
+    /** As {@link #publish(RemoteUri, Path)}, reporting bytes sent to {@code listener} as they go. */
+    RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener);
+
+    /** Progress of a transfer, for a progress bar. Called from the transferring thread. */
+    @FunctionalInterface
+    interface TransferListener {
+        TransferListener NONE = (done, total) -> { };
+
+        void transferred(long bytesDone, long bytesTotal);
+    }
+}
