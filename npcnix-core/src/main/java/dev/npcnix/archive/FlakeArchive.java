@@ -30,4 +30,11 @@ public final class FlakeArchive {
     public static UnpackResult unpack(InputStream in, Path dest, UnpackLimits limits) {
         throw new UnsupportedOperationException("TODO");
     }
+
+    /** Fails unless {@code dir} holds a {@code flake.nix} at its root. */
+    public static void requireFlake(Path dir) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("flake.nix"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new ArchiveException("release: no flake.nix at the root");
+        }
+    }
 }

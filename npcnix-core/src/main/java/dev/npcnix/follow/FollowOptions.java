@@ -1,0 +1,85 @@
+package dev.npcnix.follow;
+
+import dev.npcnix.activate.Operation;
+import dev.npcnix.archive.UnpackLimits;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * How the poll step behaves, beyond the host settings.
+ *
+ * @param operation what nixos-rebuild does ({@code switch} by default)
+ * @param extraSubstituters binary caches added to those in the settings
+ * @param extraTrustedPublicKeys keys added to those in the settings
+ * @param ignoreEtag download and activate on the first poll even if the release was applied already
+ * @param waitForLock wait for another activation to finish ({@code false}: fail with exit 3)
+ * @param dryRun do everything but the rebuild and record nothing in the data dir
+ * @param limits bounds on what unpacking a release may create
+ * @param maxDownloadBytes the largest packed release accepted
+ * @param notices where to say things a person at a terminal should see (waiting for the lock)
+ * @param verifier checks unpacked releases (signatures) before activation
+ */
+public record FollowOptions(
+        Operation operation,
+        List<String> extraSubstituters,
+        List<String> extraTrustedPublicKeys,
+        boolean ignoreEtag,
+        boolean waitForLock,
+        boolean dryRun,
+        UnpackLimits limits,
+        long maxDownloadBytes,
+        Consumer<String> notices,
+        ReleaseVerifier verifier) {
+
+    public static final long DEFAULT_MAX_DOWNLOAD_BYTES = 1L << 30;
+
+    public FollowOptions {
+        extraSubstituters = List.copyOf(extraSubstituters);
+        extraTrustedPublicKeys = List.copyOf(extraTrustedPublicKeys);
+    }
+
+    public static FollowOptions defaults() {
+        return new FollowOptions(Operation.SWITCH, List.of(), List.of(), false, true, false, UnpackLimits.defaults(),
+                DEFAULT_MAX_DOWNLOAD_BYTES, s -> { }, ReleaseVerifier.NONE);
+    }
+
+    public FollowOptions withOperation(Operation op) {
+        return new FollowOptions(op, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
+                maxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withActivationOptions(List<String> substituters, List<String> keys) {
+        return new FollowOptions(operation, substituters, keys, ignoreEtag, waitForLock, dryRun, limits,
+                maxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withIgnoreEtag(boolean ignore) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignore, waitForLock, dryRun, limits,
+                maxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withWaitForLock(boolean wait) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, wait, dryRun, limits,
+                maxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withDryRun(boolean dry) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dry, limits,
+                maxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withLimits(UnpackLimits newLimits, long newMaxDownloadBytes) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun,
+                newLimits, newMaxDownloadBytes, notices, verifier);
+    }
+
+    public FollowOptions withNotices(Consumer<String> newNotices) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
+                maxDownloadBytes, newNotices, verifier);
+    }
+
+    public FollowOptions withVerifier(ReleaseVerifier newVerifier) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
+                maxDownloadBytes, notices, newVerifier);
+    }
+}

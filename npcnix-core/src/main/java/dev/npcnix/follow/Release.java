@@ -1,0 +1,16 @@
+package dev.npcnix.follow;
+
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
+
+/**
+ * One published version of a remote, as downloaded: the store's ETag and the SHA-256 of the bytes.
+ *
+ * @param size bytes of the packed archive
+ */
+public record Release(RemoteUri remote, Etag etag, String sha256, long size) {
+    /** Short form for logs: the ETag and the start of the hash. */
+    public String shortId() {
+        return etag + " (sha256 " + sha256.substring(0, Math.min(12, sha256.length())) + ")";
+    }
+}

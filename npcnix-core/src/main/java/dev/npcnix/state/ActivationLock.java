@@ -1,0 +1,7 @@
+package dev.npcnix.state;
+
+/** Held while a process may run {@code nixos-rebuild}; closing releases it. */
+public interface ActivationLock extends AutoCloseable {
+    @Override
+    void close();
+}

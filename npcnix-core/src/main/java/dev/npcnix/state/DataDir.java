@@ -1,0 +1,336 @@
+package dev.npcnix.state;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.npcnix.StateException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's data dir (default {@code /var/lib/npcnix}), and the only code that knows its files:
+ * {@code config.json} (the Rust npcnix's settings), {@code state.json} (ours), {@code activate.lock}
+ * and {@code tmp/}. Every write goes to a temp file in the same directory, is fsynced and renamed over
+ * the old file, so a crash at any point leaves the previous valid file. Directories 0700, files 0600.
+ */
+public final class DataDir {
+    /** Where the data dir is when neither {@code --data-dir} nor {@code NPCNIX_DATA_DIR} says otherwise. */
+    public static final Path DEFAULT = Path.of("/var/lib/npcnix");
+    public static final String CONFIG_FILE = "config.json";
+    public static final String STATE_FILE = "state.json";
+    public static final String LOCK_FILE = "activate.lock";
+    public static final String TMP_DIR = "tmp";
+
+    private static final Logger log = LoggerFactory.getLogger(DataDir.class);
+    private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
+    private static final ObjectMapper STATE_MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path root;
+    private final boolean posix;
+
+    private DataDir(Path root, boolean posix) {
+        this.root = root;
+        this.posix = posix;
+    }
+
+    /** Opens (creating it 0700 when missing) the data dir at {@code root}. */
+    public static DataDir open(Path root) {
+        Path abs = root.toAbsolutePath().normalize();
+        boolean posix = abs.getFileSystem().supportedFileAttributeViews().contains("posix");
+        DataDir dir = new DataDir(abs, posix);
+        dir.createPrivateDir(abs);
+        dir.createPrivateDir(abs.resolve(TMP_DIR));
+        return dir;
+    }
+
+    /**
+     * The data dir at {@code root} for reading only: nothing is created, so {@code status} as a user who
+     * cannot write there still works. Writes through it fail with a clear error.
+     */
+    public static DataDir existing(Path root) {
+        Path abs = root.toAbsolutePath().normalize();
+        return new DataDir(abs, abs.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path tmp() {
+        return root.resolve(TMP_DIR);
+    }
+
+    public boolean settingsExist() {
+        return Files.isRegularFile(root.resolve(CONFIG_FILE));
+    }
+
+    /** The host settings; {@link Settings#empty()} when {@code config.json} does not exist yet. */
+    public Settings loadSettings() {
+        Path file = root.resolve(CONFIG_FILE);
+        byte[] bytes = readIfExists(file);
+        if (bytes == null) {
+            return Settings.empty();
+        }
+        try {
+            return SettingsJson.read(bytes);
+        } catch (IllegalArgumentException | dev.npcnix.InvalidInputException e) {
+            throw new StateException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void storeSettings(Settings settings) {
+        writeAtomically(root.resolve(CONFIG_FILE), SettingsJson.write(settings));
+    }
+
+    /** Our own state; {@link HostState#empty()} when {@code state.json} does not exist yet. */
+    public HostState loadState() {
+        Path file = root.resolve(STATE_FILE);
+        byte[] bytes = readIfExists(file);
+        if (bytes == null) {
+            return HostState.empty();
+        }
+        try {
+            HostState s = STATE_MAPPER.readValue(bytes, HostState.class);
+            return s == null ? HostState.empty() : s;
+        } catch (IOException e) {
+            throw new StateException(file + ": not a valid state file: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    public void storeState(HostState state) {
+        try {
+            writeAtomically(root.resolve(STATE_FILE), STATE_MAPPER.writeValueAsBytes(state));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise state", e);
+        }
+    }
+
+    /**
+     * Takes the cross-process activation lock. When another process holds it: with {@code wait}, tells
+     * {@code onWait} and blocks until it is free; without, fails with {@link StateException}.
+     */
+    public ActivationLock lockActivation(boolean wait, Consumer<String> onWait) {
+        Path file = root.resolve(LOCK_FILE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), fileAttributes(FILE_PERMS));
+        } catch (IOException e) {
+            throw new StateException("activation lock " + file + ": cannot open: " + e, e);
+        }
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                if (!wait) {
+                    throw new StateException("activation lock " + file + ": another npcnix activation is running (--no-wait given)");
+                }
+                onWait.accept("waiting for another npcnix activation to finish");
+                lock = channel.lock();
+            }
+            FileLock held = lock;
+            return () -> {
+                try {
+                    held.release();
+                    channel.close();
+                } catch (IOException e) {
+                    log.warn("releasing activation lock {}: {}", file, e.toString());
+                }
+            };
+        } catch (OverlappingFileLockException e) {
+            closeQuietly(channel);
+            throw new StateException("activation lock " + file + ": already held by this process", e);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new StateException("activation lock " + file + ": " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /** A new empty private directory under {@code tmp/}. */
+    public Path newTempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(tmp(), prefix, fileAttributes(DIR_PERMS));
+        } catch (IOException e) {
+            throw new UncheckedIOException("data dir " + root + ": cannot create a temp dir: " + e.getMessage(), e);
+        }
+    }
+
+    /** A new empty private file under {@code tmp/}. */
+    public Path newTempFile(String prefix, String suffix) {
+        try {
+            return Files.createTempFile(tmp(), prefix, suffix, fileAttributes(FILE_PERMS));
+        } catch (IOException e) {
+            throw new UncheckedIOException("data dir " + root + ": cannot create a temp file: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes what an interrupted earlier run left in {@code tmp/}. Call with the activation lock held:
+     * every writer of {@code tmp/} holds it.
+     *
+     * @return how many entries were removed
+     */
+    public int cleanTmp() {
+        int removed = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp())) {
+            for (Path p : entries) {
+                deleteRecursively(p);
+                removed++;
+            }
+        } catch (NoSuchFileException e) {
+            createPrivateDir(tmp());
+        } catch (IOException e) {
+            throw new UncheckedIOException("data dir " + root + ": cannot clean tmp/: " + e.getMessage(), e);
+        }
+        if (removed > 0) {
+            log.info("removed {} leftover entries from {}", removed, tmp());
+        }
+        return removed;
+    }
+
+    /** Deletes {@code path} and everything below it, never following symlinks. */
+    public static void deleteRecursively(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code content} to {@code target} atomically: temp file, fsync, rename, fsync of the directory. */
+    void writeAtomically(Path target, byte[] content) {
+        Path dir = target.getParent();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", fileAttributes(FILE_PERMS));
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            temp = null;
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw new StateException(target + ": cannot write: " + e.getMessage(), e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // the write already failed; that error is the one to report
+                }
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open directories; the rename itself is still atomic.
+            log.debug("fsync of directory {} not possible: {}", dir, e.toString());
+        }
+    }
+
+    private void createPrivateDir(Path dir) {
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, fileAttributes(DIR_PERMS));
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw new StateException("data dir " + dir + ": exists and is not a directory", e);
+            }
+            tighten(dir);
+        } catch (IOException e) {
+            throw new StateException("data dir " + dir + ": cannot create: " + e, e);
+        }
+    }
+
+    private void tighten(Path dir) {
+        if (!posix) {
+            return;
+        }
+        try {
+            if (!Files.getPosixFilePermissions(dir).equals(DIR_PERMS)) {
+                Files.setPosixFilePermissions(dir, DIR_PERMS);
+            }
+        } catch (IOException e) {
+            log.warn("data dir {}: cannot set permissions to 0700: {}", dir, e.toString());
+        }
+    }
+
+    private FileAttribute<?>[] fileAttributes(Set<PosixFilePermission> perms) {
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(perms)} : new FileAttribute<?>[0];
+    }
+
+    private static byte[] readIfExists(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new StateException(file + ": cannot read: " + e, e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to do with a channel we failed to lock
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.npcnix.state;
+
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The host's settings, {@code config.json}: the Rust npcnix's fields (same names, same meaning) plus
+ * optional ones of ours. Immutable; every change is a {@code with*} that returns a new value.
+ *
+ * @param remote the remote followed; empty before bootstrap
+ * @param remoteRegion S3 region of the remote's bucket, when not the SDK default
+ * @param configuration the {@code nixosConfigurations} entry this host applies
+ * @param lastReconfiguration when a release was last applied (drives the adaptive poll interval)
+ * @param lastEtag ETag (unquoted) of the release last applied; empty when none
+ * @param lastConfiguration configuration last applied; empty when none
+ * @param minSleepSecs shortest poll interval, right after a change
+ * @param maxSleepSecs longest poll interval, {@code maxSleepAfterHours} after a change
+ * @param maxSleepAfterHours hours over which the interval rises from min to max
+ * @param paused set while the daemon must not apply releases
+ * @param extraSubstituters ours: binary caches added to every activation
+ * @param extraTrustedPublicKeys ours: their keys
+ * @param trustedPublicKeys ours: Ed25519 keys ({@code name:base64}) release manifests must be signed with
+ * @param s3Endpoint ours: endpoint of an S3-compatible store
+ */
+public record Settings(
+        Optional<RemoteUri> remote,
+        Optional<String> remoteRegion,
+        Optional<ConfigurationName> configuration,
+        Instant lastReconfiguration,
+        String lastEtag,
+        String lastConfiguration,
+        long minSleepSecs,
+        long maxSleepSecs,
+        long maxSleepAfterHours,
+        Optional<Pause> paused,
+        List<String> extraSubstituters,
+        List<String> extraTrustedPublicKeys,
+        List<String> trustedPublicKeys,
+        Optional<String> s3Endpoint) {
+
+    public static final long DEFAULT_MIN_SLEEP_SECS = 5;
+    public static final long DEFAULT_MAX_SLEEP_SECS = 120;
+    public static final long DEFAULT_MAX_SLEEP_AFTER_HOURS = 24;
+
+    public Settings {
+        Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(remoteRegion, "remoteRegion");
+        Objects.requireNonNull(configuration, "configuration");
+        Objects.requireNonNull(lastReconfiguration, "lastReconfiguration");
+        lastEtag = Objects.requireNonNullElse(lastEtag, "");
+        lastConfiguration = Objects.requireNonNullElse(lastConfiguration, "");
+        Objects.requireNonNull(paused, "paused");
+        extraSubstituters = List.copyOf(extraSubstituters);
+        extraTrustedPublicKeys = List.copyOf(extraTrustedPublicKeys);
+        trustedPublicKeys = List.copyOf(trustedPublicKeys);
+        Objects.requireNonNull(s3Endpoint, "s3Endpoint");
+        if (minSleepSecs < 1 || maxSleepSecs < minSleepSecs || maxSleepAfterHours < 0) {
+            throw new dev.npcnix.InvalidInputException("settings: need 1 <= min_sleep_secs (" + minSleepSecs
+                    + ") <= max_sleep_secs (" + maxSleepSecs + ") and max_sleep_after_hours >= 0 (" + maxSleepAfterHours + ")");
+        }
+    }
+
+    /** A host that was never bootstrapped (what {@code config.json} means when absent). */
+    public static Settings empty() {
+        return new Settings(Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, "", "",
+                DEFAULT_MIN_SLEEP_SECS, DEFAULT_MAX_SLEEP_SECS, DEFAULT_MAX_SLEEP_AFTER_HOURS, Optional.empty(),
+                List.of(), List.of(), List.of(), Optional.empty());
+    }
+
+    public Settings withRemote(RemoteUri newRemote) {
+        return new Settings(Optional.of(newRemote), remoteRegion, configuration, lastReconfiguration, lastEtag,
+                lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+    }
+
+    /** {@code init}: only when no remote is set yet ({@code config set remote --init}). */
+    public Settings withRemote(RemoteUri newRemote, boolean init) {
+        return init && remote.isPresent() ? this : withRemote(newRemote);
+    }
+
+    public Settings withRemoteRegion(Optional<String> newRegion) {
+        return new Settings(remote, newRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint);
+    }
+
+    public Settings withConfiguration(ConfigurationName newConfiguration) {
+        return new Settings(remote, remoteRegion, Optional.of(newConfiguration), lastReconfiguration, lastEtag,
+                lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+    }
+
+    /** {@code init}: only when no configuration is set yet. */
+    public Settings withConfiguration(ConfigurationName newConfiguration, boolean init) {
+        return init && configuration.isPresent() ? this : withConfiguration(newConfiguration);
+    }
+
+    /** Records a successful activation of {@code etag} for {@code appliedConfiguration} at {@code at}. */
+    public Settings withLastReconfiguration(Instant at, Etag etag, ConfigurationName appliedConfiguration) {
+        return new Settings(remote, remoteRegion, configuration, at, etag == null ? "" : etag.value(),
+                appliedConfiguration.value(), minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused,
+                extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+    }
+
+    /** Forgets what was applied, so the next poll downloads and activates again. */
+    public Settings withoutLastEtag() {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, "", lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint);
+    }
+
+    public Settings withSleep(long newMinSleepSecs, long newMaxSleepSecs, long newMaxSleepAfterHours) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                newMinSleepSecs, newMaxSleepSecs, newMaxSleepAfterHours, paused, extraSubstituters,
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+    }
+
+    public Settings withPaused(Optional<Pause> newPaused) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, newPaused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint);
+    }
+
+    /** Paused for {@code duration} from {@code now}. */
+    public Settings withPausedFor(Instant now, Duration duration) {
+        return withPaused(Optional.of(new Pause.Until(now.plus(duration))));
+    }
+
+    public Settings withActivationOptions(List<String> substituters, List<String> substituterKeys) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, substituters, substituterKeys,
+                trustedPublicKeys, s3Endpoint);
+    }
+
+    public Settings withTrustedPublicKeys(List<String> keys) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                keys, s3Endpoint);
+    }
+
+    public Settings withS3Endpoint(Optional<String> endpoint) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, endpoint);
+    }
+
+    /** The pause in force at {@code now}, if any (a pause whose time has passed is not in force). */
+    public Optional<Pause> pauseAt(Instant now) {
+        return paused.filter(p -> p.isActiveAt(now));
+    }
+
+    /** The last applied ETag, if any. */
+    public Optional<Etag> lastAppliedEtag() {
+        return Optional.ofNullable(Etag.parse(lastEtag));
+    }
+}

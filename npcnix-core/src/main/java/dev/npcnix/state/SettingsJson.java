@@ -1,0 +1,160 @@
+package dev.npcnix.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.store.RemoteUri;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code config.json} in the Rust npcnix's exact shape: its field order, {@code null} for absent
+ * optional values, RFC 3339 UTC timestamps, {@code paused} omitted unless paused and tagged by
+ * {@code type}. Our own fields come after and are written only when set, so the Rust tool (which
+ * ignores unknown fields) and we read each other's files.
+ */
+final class SettingsJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+            .withSeparators(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+
+    private SettingsJson() {
+    }
+
+    static byte[] write(Settings s) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("remote", s.remote().map(RemoteUri::toString).orElse(null));
+        o.put("remote_region", s.remoteRegion().orElse(null));
+        o.put("configuration", s.configuration().map(ConfigurationName::value).orElse(null));
+        o.put("last_reconfiguration", s.lastReconfiguration().toString());
+        o.put("last_etag", s.lastEtag());
+        o.put("last_configuration", s.lastConfiguration());
+        o.put("min_sleep_secs", s.minSleepSecs());
+        o.put("max_sleep_secs", s.maxSleepSecs());
+        o.put("max_sleep_after_hours", s.maxSleepAfterHours());
+        s.paused().ifPresent(p -> {
+            ObjectNode paused = o.putObject("paused");
+            if (p instanceof Pause.Until until) {
+                paused.put("type", "until");
+                paused.put("until", until.until().toString());
+            } else {
+                paused.put("type", "indefinitely");
+            }
+        });
+        putList(o, "extra_substituters", s.extraSubstituters());
+        putList(o, "extra_trusted_public_keys", s.extraTrustedPublicKeys());
+        putList(o, "trusted_public_keys", s.trustedPublicKeys());
+        s.s3Endpoint().ifPresent(e -> o.put("s3_endpoint", e));
+        try {
+            return (MAPPER.writer(PRETTY).writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise settings", e);
+        }
+    }
+
+    /** Parses the file's bytes; {@code IllegalArgumentException} says what is wrong with which field. */
+    static Settings read(byte[] bytes) {
+        JsonNode o;
+        try {
+            o = MAPPER.readTree(bytes);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read: " + e.getMessage(), e);
+        }
+        if (o == null || !o.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        Settings d = Settings.empty();
+        return new Settings(
+                text(o, "remote").map(RemoteUri::parse),
+                text(o, "remote_region"),
+                text(o, "configuration").map(ConfigurationName::of),
+                text(o, "last_reconfiguration").map(SettingsJson::instant).orElse(Instant.EPOCH),
+                text(o, "last_etag").orElse(""),
+                text(o, "last_configuration").orElse(""),
+                number(o, "min_sleep_secs", d.minSleepSecs()),
+                number(o, "max_sleep_secs", d.maxSleepSecs()),
+                number(o, "max_sleep_after_hours", d.maxSleepAfterHours()),
+                pause(o.get("paused")),
+                list(o, "extra_substituters"),
+                list(o, "extra_trusted_public_keys"),
+                list(o, "trusted_public_keys"),
+                text(o, "s3_endpoint"));
+    }
+
+    private static void putList(ObjectNode o, String field, List<String> values) {
+        if (!values.isEmpty()) {
+            ArrayNode a = o.putArray(field);
+            values.forEach(a::add);
+        }
+    }
+
+    private static Optional<String> text(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException(field + ": expected a string, got " + n.getNodeType());
+        }
+        return Optional.of(n.asText()).filter(s -> !s.isEmpty() || field.startsWith("last_"));
+    }
+
+    private static long number(JsonNode o, String field, long fallback) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.canConvertToLong() || n.asLong() < 0) {
+            throw new IllegalArgumentException(field + ": expected a non-negative whole number, got " + n);
+        }
+        return n.asLong();
+    }
+
+    private static List<String> list(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw new IllegalArgumentException(field + ": expected a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        n.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+
+    private static Optional<Pause> pause(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        String type = n.path("type").asText("");
+        return switch (type) {
+            case "indefinitely" -> Optional.of(new Pause.Indefinitely());
+            case "until" -> Optional.of(new Pause.Until(instant(n.path("until").asText(""))));
+            default -> throw new IllegalArgumentException("paused: unknown type '" + type + "' (expected indefinitely or until)");
+        };
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an RFC 3339 timestamp", e);
+        }
+    }
+}
