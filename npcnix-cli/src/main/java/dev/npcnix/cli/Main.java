@@ -1,11 +1,30 @@
 package dev.npcnix.cli;
 
-/** Entry point placeholder; replaced by the picocli command tree. */
+import dev.npcnix.daemon.Signals;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/** The composition root of the {@code npcnix} executable: the real environment, clock and streams. */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.out.println("npcnix");
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        CliContext ctx = new CliContext(
+                System.getenv(),
+                Clock.systemUTC(),
+                RandomGenerator.getDefault(),
+                out,
+                err,
+                System.console() != null,
+                Signals::install,
+                System::exit,
+                Optional.empty());
+        System.exit(Cli.run(ctx, args));
     }
 }

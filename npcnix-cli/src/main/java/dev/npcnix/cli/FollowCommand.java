@@ -1,0 +1,69 @@
+package dev.npcnix.cli;
+
+import dev.npcnix.daemon.ExitPolicy;
+import dev.npcnix.daemon.FollowLoop;
+import dev.npcnix.daemon.Shutdown;
+import dev.npcnix.follow.Follower;
+import dev.npcnix.state.DataDir;
+import dev.npcnix.state.Settings;
+import dev.npcnix.store.RemoteStores;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "follow", sortOptions = false,
+        description = {
+            "Run as the daemon: poll the remote, and activate each new release.",
+            "Polls every min-sleep-secs right after a change, rising to max-sleep-secs over max-sleep-after-hours,",
+            "with random jitter; backs off exponentially while the store fails. SIGTERM never interrupts a running",
+            "nixos-rebuild (a second SIGTERM does)."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  npcnix follow --once=activate          # as the systemd unit runs it",
+            "  npcnix follow --once --dry-run --remote file:///srv/npcnix/dev.npcnix --configuration web"})
+final class FollowCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--once", arity = "0..1", paramLabel = "any|activate", fallbackValue = "any",
+            description = {"Stop after the first poll that finds the host up to date or activates (any, the default),",
+                "or after the first activation (activate). A one-shot run exits 1 on a release that fails."})
+    String once;
+
+    @Option(names = "--ignore-etag", description = "Download and activate on the first poll even if the release was applied already.")
+    boolean ignoreEtag;
+
+    @Mixin
+    HostOptions host;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Mixin
+    ActivationOptions activation;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        NpcnixCommand root = NpcnixCommand.root(spec);
+        CliContext ctx = root.ctx;
+        ExitPolicy policy = ExitPolicy.parse(once);
+        DataDir dataDir = root.openDataDir();
+        Settings before = dataDir.loadSettings();
+        Settings settings = host.apply(before, storeOptions);
+        if (!settings.equals(before)) {
+            dataDir.storeSettings(settings);
+        }
+        root.cleanTmp(dataDir, activation);
+        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), settings))) {
+            Follower follower = root.follower(dataDir, stores, activation, ignoreEtag);
+            Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
+            ctx.signals().accept(shutdown);
+            FollowLoop loop = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
+                    ctx.sleeper().orElse(shutdown.sleeper()), shutdown::isRequested, policy);
+            return loop.run();
+        }
+    }
+}

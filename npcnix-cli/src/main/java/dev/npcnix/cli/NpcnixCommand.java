@@ -1,0 +1,152 @@
+package dev.npcnix.cli;
+
+import dev.npcnix.activate.Activator;
+import dev.npcnix.activate.Activators;
+import dev.npcnix.state.DataDir;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.StoreSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code npcnix}: the root command. Holds the global options (accepted before or after the
+ * subcommand) and builds what the subcommands need from the {@link CliContext}.
+ */
+@Command(name = "npcnix",
+        mixinStandardHelpOptions = true,
+        versionProvider = NpcnixCommand.Version.class,
+        sortOptions = false,
+        description = {
+            "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS),",
+            "and let every host follow it and switch to it.",
+            ""},
+        subcommands = {
+            PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
+            BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
+            PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
+            CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {
+            "  0  ok",
+            "  1  runtime failure (store, activation)",
+            "  2  invalid input",
+            "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
+            "  4  internal error",
+            "",
+            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, AWS_REGION, AWS_PROFILE,",
+            "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
+public final class NpcnixCommand implements Callable<Integer> {
+    static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
+
+    final CliContext ctx;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "The host's state directory (default: $NPCNIX_DATA_DIR, else /var/lib/npcnix).")
+    Path dataDir;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Debug logging, and stack traces with errors.")
+    boolean verbose;
+
+    public NpcnixCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(ctx.err());
+        return ExitCodes.INVALID_INPUT;
+    }
+
+    boolean verbose() {
+        return verbose;
+    }
+
+    /** {@code --data-dir}, else {@code NPCNIX_DATA_DIR}, else {@code /var/lib/npcnix}. */
+    Path dataDirPath() {
+        if (dataDir != null) {
+            return dataDir;
+        }
+        return Optional.ofNullable(ctx.env().get(DATA_DIR_ENV)).filter(s -> !s.isBlank()).map(Path::of).orElse(DataDir.DEFAULT);
+    }
+
+    /** The data dir, created when missing (commands that write state). */
+    DataDir openDataDir() {
+        return DataDir.open(dataDirPath());
+    }
+
+    /** The data dir as it is (commands that only read). */
+    DataDir existingDataDir() {
+        return DataDir.existing(dataDirPath());
+    }
+
+    RemoteStores stores(StoreSettings settings) {
+        return new RemoteStores(settings);
+    }
+
+    Activator activator(ActivationOptions options) {
+        if (options.dryRun) {
+            return Activators.dryRun(line -> {
+                ctx.out().println(line);
+                ctx.out().flush();
+            }, ctx.env());
+        }
+        return Activators.nixosRebuild(ctx.env(), Optional.ofNullable(options.activationTimeout));
+    }
+
+    /** The poll step for this host, as {@code follow} and {@code bootstrap} run it. */
+    dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag) {
+        dev.npcnix.follow.FollowOptions options = dev.npcnix.follow.FollowOptions.defaults()
+                .withOperation(activation.operation)
+                .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys)
+                .withIgnoreEtag(ignoreEtag)
+                .withWaitForLock(!activation.noWait)
+                .withDryRun(activation.dryRun)
+                .withNotices(m -> ctx.err().println("npcnix: " + m));
+        return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
+    }
+
+    /** Takes the activation lock once to remove what an interrupted run left in {@code tmp/}. */
+    void cleanTmp(DataDir dir, ActivationOptions activation) {
+        try (var lock = dir.lockActivation(!activation.noWait, m -> ctx.err().println("npcnix: " + m))) {
+            dir.cleanTmp();
+        }
+    }
+
+    /** The root command of any command in the tree. */
+    static NpcnixCommand root(CommandSpec spec) {
+        return (NpcnixCommand) spec.root().userObject();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"npcnix " + version(), "Java " + Runtime.version()};
+        }
+
+        static String version() {
+            Properties p = new Properties();
+            try (InputStream in = NpcnixCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                return "unknown";
+            }
+            return p.getProperty("version", "unknown");
+        }
+    }
+}

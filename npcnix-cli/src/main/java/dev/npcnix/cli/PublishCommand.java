@@ -1,0 +1,62 @@
+package dev.npcnix.cli;
+
+import dev.npcnix.publish.PublishResult;
+import dev.npcnix.publish.Publisher;
+import dev.npcnix.state.Settings;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.RemoteUri;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "publish", aliases = "push", sortOptions = false,
+        description = {
+            "Pack a flake directory and publish it to a remote, as one atomic upload.",
+            "Prints 'unchanged' and uploads nothing when the remote already holds the identical bytes."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  npcnix publish --src ./infra --remote s3://acme-config/npcnix/remotes/prod.npcnix",
+            "  npcnix publish --src . --remote file:///srv/npcnix/dev.npcnix",
+            "  AWS_ENDPOINT_URL_S3=http://minio:9000 npcnix publish --src . --remote s3://cfg/prod.npcnix"})
+final class PublishCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PackSourceOptions source;
+
+    @Option(names = "--remote", paramLabel = "URI", required = true, converter = RemoteUriConverter.class,
+            description = "Where to publish: s3://BUCKET/KEY or file:///PATH (required, so nothing is published by accident).")
+    RemoteUri remote;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Option(names = "--json", description = "Print the release as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        NpcnixCommand root = NpcnixCommand.root(spec);
+        CliContext ctx = root.ctx;
+        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), Settings.empty()));
+                Progress progress = Progress.forUpload(ctx, remote.toString())) {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), progress);
+            progress.close();
+            if (json) {
+                ctx.out().println(Json.object(
+                        "remote", r.remote().toString(), "etag", r.etag().value(), "sha256", r.sha256(),
+                        "size", r.size(), "entries", r.entries(), "unchanged", r.unchanged()));
+            } else {
+                ctx.out().printf("%s %s%n  etag    %s%n  sha256  %s%n  size    %d bytes, %d entries%n",
+                        r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), r.size(), r.entries());
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.npcnix.cli;
+
+import dev.npcnix.InvalidInputException;
+import dev.npcnix.StateException;
+import dev.npcnix.archive.ArchiveException;
+import dev.npcnix.archive.FlakeArchive;
+import dev.npcnix.archive.UnpackResult;
+import dev.npcnix.state.DataDir;
+import dev.npcnix.state.Settings;
+import dev.npcnix.store.FetchResult;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.RemoteUri;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "pull", sortOptions = false,
+        description = {
+            "Download a remote's packed flake and unpack it into a new directory.",
+            "The archive is treated as hostile: nothing is written outside DIR, and on any error DIR is not created."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  npcnix pull --remote s3://acme-config/npcnix/remotes/prod.npcnix --dst /tmp/prod",
+            "  npcnix pull --dst /tmp/current      # the remote this host follows"})
+final class PullCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
+            description = "The remote to pull (default: the one this host follows).")
+    RemoteUri remote;
+
+    @Option(names = "--dst", paramLabel = "DIR", required = true,
+            description = "Where to unpack; must not exist, or be an empty directory.")
+    Path dst;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        NpcnixCommand root = NpcnixCommand.root(spec);
+        CliContext ctx = root.ctx;
+        Settings host = remote == null ? root.existingDataDir().loadSettings() : Settings.empty();
+        RemoteUri from = Optional.ofNullable(remote).or(host::remote).orElseThrow(() -> new StateException(
+                "no --remote given and this host follows none (data dir " + root.dataDirPath() + ")"));
+        Path target = dst.toAbsolutePath().normalize();
+        if (Files.isDirectory(target)) {
+            try (var entries = Files.list(target)) {
+                if (entries.findAny().isPresent()) {
+                    throw new InvalidInputException("destination " + target + ": exists and is not empty");
+                }
+            }
+            Files.delete(target);
+        } else if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("destination " + target + ": exists and is not a directory");
+        }
+        Files.createDirectories(target.getParent());
+        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host));
+                FetchResult.Download download = (FetchResult.Download) stores.forRemote(from).fetch(from, Optional.empty())) {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            UnpackResult result;
+            try (var in = new java.security.DigestInputStream(download.body(), sha)) {
+                result = FlakeArchive.unpack(in, target, dev.npcnix.archive.UnpackLimits.defaults());
+            }
+            try {
+                FlakeArchive.requireFlake(target);
+            } catch (ArchiveException e) {
+                DataDir.deleteRecursively(target);
+                throw new ArchiveException("release " + download.etag() + " of " + from + ": no flake.nix at the root", e);
+            }
+            ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %d bytes%n", from, target,
+                    download.etag(), java.util.HexFormat.of().formatHex(sha.digest()), result.entries(), result.contentBytes());
+            return ExitCodes.OK;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

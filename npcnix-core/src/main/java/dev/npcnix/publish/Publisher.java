@@ -1,0 +1,101 @@
+package dev.npcnix.publish;
+
+import dev.npcnix.archive.FlakeArchive;
+import dev.npcnix.archive.PackOptions;
+import dev.npcnix.archive.PackResult;
+import dev.npcnix.store.RemoteObject;
+import dev.npcnix.store.RemoteStore;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.RemoteUri;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Packs a flake to a temp file and publishes it to a remote, unless the remote already holds the
+ * identical bytes: packing is deterministic, so an unchanged flake gives an unchanged ETag and no host
+ * redeploys. Identity is checked against the store's ETag, which is the MD5 (S3 single-part upload) or
+ * the SHA-256 (file store) of the bytes.
+ */
+public final class Publisher {
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+
+    private final RemoteStores stores;
+    private final Path tempDir;
+
+    /**
+     * @param tempDir where the packed archive is staged before upload
+     */
+    public Publisher(RemoteStores stores, Path tempDir) {
+        this.stores = stores;
+        this.tempDir = tempDir;
+    }
+
+    public PublishResult publish(Path src, RemoteUri remote, PackOptions options, RemoteStore.TransferListener listener) {
+        RemoteStore store = stores.forRemote(remote);
+        Path staged = null;
+        try {
+            Files.createDirectories(tempDir);
+            staged = Files.createTempFile(tempDir, "npcnix-publish-", ".npcnix");
+            MessageDigest sha256 = digest("SHA-256");
+            MessageDigest md5 = digest("MD5");
+            PackResult packed;
+            try (OutputStream out = new DigestOutputStream(new DigestOutputStream(
+                    new java.io.BufferedOutputStream(Files.newOutputStream(staged), 1 << 16), sha256), md5)) {
+                packed = FlakeArchive.pack(src, out, options);
+            }
+            packed.warnings().forEach(w -> log.warn("{}", w));
+            long size = Files.size(staged);
+            String shaHex = HexFormat.of().formatHex(sha256.digest());
+            String md5Hex = HexFormat.of().formatHex(md5.digest());
+            Optional<RemoteObject> existing = store.head(remote);
+            if (existing.isPresent() && existing.get().size() == size
+                    && (existing.get().etag().value().equals(md5Hex) || existing.get().etag().value().equals(shaHex))) {
+                log.info("remote {} already holds these bytes ({}): not uploading", remote, existing.get().etag());
+                return new PublishResult(remote, existing.get().etag(), shaHex, size, packed.entries(), true);
+            }
+            RemoteObject published = store.publish(remote, staged, listener);
+            log.info("published {} to {} ({} bytes, ETag {})", src, remote, size, published.etag());
+            return new PublishResult(remote, published.etag(), shaHex, size, packed.entries(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
+        } finally {
+            if (staged != null) {
+                try {
+                    Files.deleteIfExists(staged);
+                } catch (IOException e) {
+                    log.warn("cannot remove {}: {}", staged, e.toString());
+                }
+            }
+        }
+    }
+
+    /** SHA-256 of a stream, hex. */
+    public static String sha256Hex(InputStream in) throws IOException {
+        MessageDigest sha = digest("SHA-256");
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            sha.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static MessageDigest digest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has " + algorithm, e);
+        }
+    }
+}

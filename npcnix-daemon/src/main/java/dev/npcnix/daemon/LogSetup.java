@@ -1,0 +1,73 @@
+package dev.npcnix.daemon;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.pattern.ClassicConverter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logging to stderr. Under systemd ({@code JOURNAL_STREAM} or {@code INVOCATION_ID} set) lines carry
+ * no timestamp (journald adds one) and start with the syslog priority ({@code <3>} for errors), which
+ * journald turns into the entry's priority, so {@code journalctl -u npcnix -p warning} works.
+ */
+public final class LogSetup {
+    private LogSetup() {
+    }
+
+    /** Whether the process runs under systemd with its output going to the journal. */
+    public static boolean underSystemd(Map<String, String> env) {
+        return env.containsKey("JOURNAL_STREAM") || env.containsKey("INVOCATION_ID");
+    }
+
+    /**
+     * Configures the root logger.
+     *
+     * @param level the level for npcnix's own loggers (INFO for the daemon, WARN for quick commands, DEBUG with --verbose)
+     */
+    public static void configure(Map<String, String> env, Level level) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return; // another SLF4J binding (a library user's choice): leave it alone
+        }
+        ctx.reset();
+        PatternLayout.DEFAULT_CONVERTER_SUPPLIER_MAP.put("syslogprio", SyslogPriority::new);
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern(underSystemd(env)
+                ? "%syslogprio%-5level %logger{0}: %msg%n"
+                : "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n");
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(ctx);
+        appender.setName("stderr");
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(appender);
+        root.setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
+        ctx.getLogger("dev.npcnix").setLevel(level);
+        ctx.getLogger("nixos-rebuild").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.INFO : level);
+        if (level.toInt() <= Level.DEBUG_INT) {
+            root.setLevel(Level.INFO);
+        }
+    }
+
+    /** {@code <N>} for the event's level, as sd-daemon(3) defines. */
+    public static final class SyslogPriority extends ClassicConverter {
+        @Override
+        public String convert(ILoggingEvent event) {
+            return switch (event.getLevel().toInt()) {
+                case Level.ERROR_INT -> "<3>";
+                case Level.WARN_INT -> "<4>";
+                case Level.INFO_INT -> "<6>";
+                default -> "<7>";
+            };
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.npcnix.daemon;
+
+import dev.npcnix.follow.Follower;
+import dev.npcnix.follow.Sleeper;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What SIGTERM/SIGINT do: while sleeping the loop ends at once (exit 0); while fetching or unpacking
+ * the process exits at once (nothing was applied, {@code tmp/} is cleaned on the next start); while
+ * activating or recording, the running {@code nixos-rebuild} finishes and its result is recorded first.
+ * A second signal exits immediately whatever is running.
+ */
+public final class Shutdown {
+    private static final Logger log = LoggerFactory.getLogger(Shutdown.class);
+
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final AtomicInteger signals = new AtomicInteger();
+    private final Supplier<Follower.Phase> phase;
+    private final IntConsumer exitNow;
+
+    /**
+     * @param phase where the poll step is
+     * @param exitNow ends the process with a status (the composition root passes {@code System::exit})
+     */
+    public Shutdown(Supplier<Follower.Phase> phase, IntConsumer exitNow) {
+        this.phase = phase;
+        this.exitNow = exitNow;
+    }
+
+    /** Called from the signal handler thread. */
+    public void signal(String name) {
+        if (signals.incrementAndGet() > 1) {
+            log.warn("second SIG{}: exiting now", name);
+            exitNow.accept(128 + 15);
+            return;
+        }
+        requested.countDown();
+        Follower.Phase now = phase.get();
+        switch (now) {
+            case ACTIVATING, RECORDING -> log.info("SIG{}: exiting once the running activation finishes (send again to exit now)", name);
+            case FETCHING, UNPACKING -> {
+                log.info("SIG{}: exiting now; nothing was applied", name);
+                exitNow.accept(0);
+            }
+            case IDLE -> log.info("SIG{}: exiting", name);
+        }
+    }
+
+    public boolean isRequested() {
+        return requested.getCount() == 0;
+    }
+
+    /** A sleeper that wakes early when a shutdown is requested. */
+    public Sleeper sleeper() {
+        return d -> requested.await(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}
