@@ -1,0 +1,141 @@
+package dev.npcnix.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.npcnix.StateException;
+import dev.npcnix.store.RemoteUri;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataDirTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void createsPrivateDirectoriesAndFiles() throws Exception {
+        Path root = tmp.resolve("var/lib/npcnix");
+        DataDir dir = DataDir.open(root);
+        dir.storeSettings(Settings.empty().withRemote(RemoteUri.parse("s3://b/k.npcnix")));
+        dir.storeState(HostState.empty().withHighestSequence(7));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("tmp")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("config.json")))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("state.json")))).isEqualTo("rw-------");
+        assertThat(dir.loadState().highestSequence()).isEqualTo(7);
+    }
+
+    @Test
+    void tightensAnExistingLooseDirectory() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("loose"));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        DataDir.open(root);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void writesLeaveNoTempFilesAndReplaceWholeFiles() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        for (int i = 1; i <= 20; i++) {
+            dir.storeState(HostState.empty().withHighestSequence(i));
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("tmp", "state.json");
+        }
+        assertThat(dir.loadState().highestSequence()).isEqualTo(20);
+    }
+
+    @Test
+    void missingFilesMeanAFreshHostAndCorruptOnesAreNamed() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        assertThat(dir.settingsExist()).isFalse();
+        assertThat(dir.loadSettings()).isEqualTo(Settings.empty());
+        assertThat(dir.loadState()).isEqualTo(HostState.empty());
+
+        Files.writeString(tmp.resolve("state.json"), "{\"history\": [");
+        assertThatThrownBy(dir::loadState).isInstanceOf(StateException.class).hasMessageContaining("state.json");
+    }
+
+    @Test
+    void historyIsBoundedAndQuarantineReplacesTheSameRelease() {
+        HostState s = HostState.empty();
+        for (int i = 0; i < HostState.MAX_HISTORY + 10; i++) {
+            s = s.withAttempt(new HostState.Attempt(Instant.EPOCH, 1, "s3://b/k", "e" + i, "sha", "web", "switch",
+                    HostState.Result.ACTIVATED, null, null));
+        }
+        assertThat(s.history()).hasSize(HostState.MAX_HISTORY);
+        assertThat(s.lastAttempt().orElseThrow().etag()).isEqualTo("e" + (HostState.MAX_HISTORY + 9));
+
+        HostState.Quarantine q = new HostState.Quarantine("s3://b/k", "e1", "sha1", "web", Instant.EPOCH, "boom");
+        s = s.withQuarantine(q).withQuarantine(q);
+        assertThat(s.quarantined()).hasSize(1);
+        assertThat(s.quarantineFor("s3://b/k", "e1", null, "web")).isPresent();
+        assertThat(s.quarantineFor("s3://b/k", "other-etag", "sha1", "web")).as("same bytes, new ETag").isPresent();
+        assertThat(s.quarantineFor("s3://b/k", "e1", "sha1", "db")).as("another configuration").isEmpty();
+        assertThat(s.withoutQuarantine().quarantined()).isEmpty();
+    }
+
+    @Test
+    void cleanTmpRemovesLeftovers() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        Path leftover = dir.newTempDir("release-");
+        Files.writeString(leftover.resolve("half"), "x");
+        dir.newTempFile("download-", ".npcnix");
+        assertThat(dir.cleanTmp()).isEqualTo(2);
+        try (Stream<Path> files = Files.list(dir.tmp())) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void activationLockIsExclusiveAcrossProcesses() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        Process holder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), tmp.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+
+            assertThatThrownBy(() -> dir.lockActivation(false, m -> { }))
+                    .isInstanceOf(StateException.class)
+                    .hasMessageContaining("another npcnix activation is running");
+
+            CountDownLatch waiting = new CountDownLatch(1);
+            List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+                try (ActivationLock lock = dir.lockActivation(true, m -> {
+                    notices.add(m);
+                    waiting.countDown();
+                })) {
+                    // got it
+                }
+            });
+            assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(second).isNotDone();
+            assertThat(notices).containsExactly("waiting for another npcnix activation to finish");
+
+            holder.getOutputStream().close();
+            second.get(30, TimeUnit.SECONDS);
+            assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.npcnix.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.StateException;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
+import dev.npcnix.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsWhatTheRustNpcnixWrote() {
+        Fixtures.rustConfig("config-active.json", dir.resolve("config.json"));
+        Settings s = DataDir.open(dir).loadSettings();
+
+        assertThat(s.remote()).contains(RemoteUri.parse("s3://acme-config/npcnix/remotes/prod.npcnix"));
+        assertThat(s.remoteRegion()).contains("us-east-1");
+        assertThat(s.configuration()).contains(ConfigurationName.of("web"));
+        assertThat(s.lastReconfiguration()).isEqualTo(Instant.parse("2024-03-01T10:15:42.123456789Z"));
+        assertThat(s.lastAppliedEtag()).contains(new Etag("5d41402abc4b2a76b9719d911017c592"));
+        assertThat(s.lastConfiguration()).isEqualTo("web");
+        assertThat(s.paused()).isEmpty();
+        assertThat(List.of(s.minSleepSecs(), s.maxSleepSecs(), s.maxSleepAfterHours())).containsExactly(5L, 120L, 24L);
+    }
+
+    @Test
+    void loadsRustPauses() {
+        Fixtures.rustConfig("config-paused-indefinitely.json", dir.resolve("config.json"));
+        Settings indefinitely = DataDir.open(dir).loadSettings();
+        assertThat(indefinitely.paused()).contains(new Pause.Indefinitely());
+        assertThat(indefinitely.remoteRegion()).isEmpty();
+        assertThat(indefinitely.lastAppliedEtag()).isEmpty();
+        assertThat(indefinitely.lastReconfiguration()).isEqualTo(Instant.parse("2024-02-11T08:00:01.5Z"));
+
+        Fixtures.rustConfig("config-paused-until.json", dir.resolve("config.json"));
+        Settings until = DataDir.open(dir).loadSettings();
+        assertThat(until.paused()).contains(new Pause.Until(Instant.parse("2099-01-01T00:00:00Z")));
+        assertThat(until.pauseAt(Instant.parse("2098-12-31T23:59:59Z"))).isPresent();
+        assertThat(until.pauseAt(Instant.parse("2099-01-01T00:00:00Z"))).isEmpty();
+    }
+
+    @Test
+    void rustFilesRoundTripToTheSameJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (String name : List.of("config-active.json", "config-paused-indefinitely.json", "config-paused-until.json")) {
+            Path file = Fixtures.rustConfig(name, dir.resolve("config.json"));
+            DataDir dataDir = DataDir.open(dir);
+            dataDir.storeSettings(dataDir.loadSettings());
+
+            JsonNode written = json.readTree(Files.readAllBytes(file));
+            JsonNode original = json.readTree(Fixtures.rustConfigBytes(name));
+            assertThat(fieldNames(written)).as(name).containsExactlyElementsOf(fieldNames(original));
+            for (String field : fieldNames(original)) {
+                if (field.equals("last_reconfiguration")) {
+                    assertThat(Instant.parse(written.get(field).asText())).isEqualTo(Instant.parse(original.get(field).asText()));
+                } else {
+                    assertThat(written.get(field)).as(name + " " + field).isEqualTo(original.get(field));
+                }
+            }
+        }
+    }
+
+    @Test
+    void ourFieldsAreOptionalAndSurviveARoundTrip() {
+        DataDir dataDir = DataDir.open(dir);
+        Settings s = Settings.empty()
+                .withRemote(RemoteUri.parse("file:///srv/npcnix/dev.npcnix"))
+                .withConfiguration(ConfigurationName.of("db-1"))
+                .withActivationOptions(List.of("https://cache.example.com"), List.of("cache.example.com-1:abc="))
+                .withTrustedPublicKeys(List.of("ci-1:AAAA"))
+                .withS3Endpoint(Optional.of("http://127.0.0.1:9000"))
+                .withPausedFor(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofMinutes(90))
+                .withLastReconfiguration(Instant.parse("2026-01-01T00:00:00.5Z"), new Etag("abc"), ConfigurationName.of("db-1"));
+        dataDir.storeSettings(s);
+        assertThat(dataDir.loadSettings()).isEqualTo(s);
+        assertThat(s.paused()).contains(new Pause.Until(Instant.parse("2026-01-01T01:30:00Z")));
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredAndBadOnesNamed() throws Exception {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"remote\": null, \"last_reconfiguration\": \"2024-01-01T00:00:00Z\", \"last_etag\": \"\", \"future_field\": 1}");
+        assertThat(DataDir.open(dir).loadSettings().remote()).isEmpty();
+
+        Files.writeString(file, "{\"remote\": \"ftp://x/y\"}");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("config.json").hasMessageContaining("protocol not supported");
+
+        Files.writeString(file, "{\"remote\": ");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("config.json").hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void initOnlySetsWhatIsUnset() {
+        RemoteUri a = RemoteUri.parse("s3://b/a.npcnix");
+        RemoteUri b = RemoteUri.parse("s3://b/b.npcnix");
+        Settings s = Settings.empty().withRemote(a, true);
+        assertThat(s.withRemote(b, true).remote()).contains(a);
+        assertThat(s.withRemote(b, false).remote()).contains(b);
+        ConfigurationName web = ConfigurationName.of("web");
+        assertThat(Settings.empty().withConfiguration(web, true).withConfiguration(ConfigurationName.of("db"), true).configuration())
+                .contains(web);
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
