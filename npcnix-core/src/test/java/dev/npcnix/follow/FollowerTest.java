@@ -1,0 +1,261 @@
+package dev.npcnix.follow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.StateException;
+import dev.npcnix.activate.Activators;
+import dev.npcnix.archive.PackOptions;
+import dev.npcnix.publish.PublishResult;
+import dev.npcnix.publish.Publisher;
+import dev.npcnix.state.DataDir;
+import dev.npcnix.state.HostState;
+import dev.npcnix.state.Pause;
+import dev.npcnix.state.Settings;
+import dev.npcnix.store.RemoteStore;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.RemoteUri;
+import dev.npcnix.store.StoreException;
+import dev.npcnix.store.StoreSettings;
+import dev.npcnix.testing.FakeNixosRebuild;
+import dev.npcnix.testing.Fixtures;
+import dev.npcnix.testing.TestClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The poll step against a real file store, real archives and the fake nixos-rebuild script. */
+class FollowerTest {
+    @TempDir
+    Path tmp;
+
+    private final TestClock clock = TestClock.at("2026-03-01T12:00:00Z");
+    private FakeNixosRebuild rebuild;
+    private RemoteStores stores;
+    private DataDir dataDir;
+    private Path flake;
+    private RemoteUri remote;
+
+    @BeforeEach
+    void setUp() {
+        rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
+        stores = new RemoteStores(StoreSettings.of(Map.of(), Optional.empty(), Optional.empty()));
+        dataDir = DataDir.open(tmp.resolve("data"));
+        flake = Fixtures.webFlake(tmp.resolve("flake"));
+        remote = RemoteUri.of(tmp.resolve("store/prod.npcnix"));
+        dataDir.storeSettings(Settings.empty().withRemote(remote).withConfiguration(ConfigurationName.of("web")));
+    }
+
+    @AfterEach
+    void tearDown() {
+        stores.close();
+    }
+
+    private PublishResult publish() {
+        return new Publisher(stores, tmp.resolve("publish-tmp")).publish(flake, remote, PackOptions.defaults(), RemoteStore.TransferListener.NONE);
+    }
+
+    private Follower follower(FollowOptions options) {
+        return new Follower(dataDir, stores, Activators.nixosRebuild(rebuild.env(), Optional.empty()), clock, options);
+    }
+
+    private Follower follower() {
+        return follower(FollowOptions.defaults());
+    }
+
+    @Test
+    void activatesANewReleaseThenFindsItUnchanged() throws Exception {
+        PublishResult release = publish();
+        Follower f = follower();
+
+        PollOutcome first = f.pollOnce();
+        assertThat(first).isInstanceOfSatisfying(PollOutcome.Activated.class, a -> {
+            assertThat(a.release().etag()).isEqualTo(release.etag());
+            assertThat(a.release().sha256()).isEqualTo(release.sha256());
+            assertThat(a.configuration()).isEqualTo(ConfigurationName.of("web"));
+        });
+        FakeNixosRebuild.Invocation run = rebuild.invocations().get(0);
+        assertThat(run.operation()).isEqualTo("switch");
+        assertThat(run.flakeRef()).startsWith("path:" + dataDir.tmp().toRealPath()).endsWith("/flake#web");
+        assertThat(run.tree().resolve("hosts/web.nix")).hasSameTextualContentAs(flake.resolve("hosts/web.nix"));
+
+        Settings after = dataDir.loadSettings();
+        assertThat(after.lastAppliedEtag()).contains(release.etag());
+        assertThat(after.lastConfiguration()).isEqualTo("web");
+        assertThat(after.lastReconfiguration()).isEqualTo(clock.instant());
+        assertThat(dataDir.loadState().lastAttempt().orElseThrow().result()).isEqualTo(HostState.Result.ACTIVATED);
+        try (Stream<Path> left = Files.list(dataDir.tmp())) {
+            assertThat(left).as("tmp/ after a poll").isEmpty();
+        }
+
+        assertThat(follower().pollOnce()).isEqualTo(new PollOutcome.Unchanged(release.etag()));
+        assertThat(rebuild.invocations()).hasSize(1);
+    }
+
+    @Test
+    void aNewPublishIsActivatedAndARepublishOfTheSameTreeIsNot() throws Exception {
+        publish();
+        follower().pollOnce();
+        assertThat(publish().unchanged()).isTrue();
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+
+        Files.writeString(flake.resolve("hosts/web.nix"), "{ config.system.build.toplevel = \"web-2\"; }\n");
+        PublishResult second = publish();
+        assertThat(second.unchanged()).isFalse();
+        assertThat(follower().pollOnce()).isInstanceOfSatisfying(PollOutcome.Activated.class,
+                a -> assertThat(a.release().etag()).isEqualTo(second.etag()));
+        assertThat(rebuild.invocations()).hasSize(2);
+        assertThat(rebuild.invocations().get(1).tree().resolve("hosts/web.nix")).content().contains("web-2");
+    }
+
+    @Test
+    void aRenamedConfigurationIsActivatedWithoutANewRelease() {
+        publish();
+        follower().pollOnce();
+        dataDir.storeSettings(dataDir.loadSettings().withConfiguration(ConfigurationName.of("web-canary")));
+
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(rebuild.invocations()).hasSize(2);
+        assertThat(rebuild.invocations().get(1).flakeRef()).endsWith("#web-canary");
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+    }
+
+    @Test
+    void ignoreEtagReactivatesOnceOnly() {
+        publish();
+        follower().pollOnce();
+        Follower f = follower(FollowOptions.defaults().withIgnoreEtag(true));
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        assertThat(rebuild.invocations()).hasSize(2);
+    }
+
+    @Test
+    void pausedHostsDoNothingUntilThePauseEnds() {
+        publish();
+        dataDir.storeSettings(dataDir.loadSettings().withPausedFor(clock.instant(), Duration.ofMinutes(30)));
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Paused.class);
+        assertThat(rebuild.invocations()).isEmpty();
+
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+
+        dataDir.storeSettings(dataDir.loadSettings().withPaused(Optional.of(new Pause.Indefinitely())));
+        clock.advance(Duration.ofDays(365));
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Paused.class);
+    }
+
+    @Test
+    void aFailingRebuildQuarantinesTheReleaseUntilRetry() {
+        PublishResult release = publish();
+        rebuild.exitWith(1);
+
+        PollOutcome failed = follower().pollOnce();
+        assertThat(failed).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+            assertThat(f.isTransient()).isFalse();
+            assertThat(f.error().getMessage()).startsWith("nixos-rebuild exited 1");
+        });
+        HostState state = dataDir.loadState();
+        assertThat(state.quarantined()).singleElement().satisfies(q -> {
+            assertThat(q.etag()).isEqualTo(release.etag().value());
+            assertThat(q.configuration()).isEqualTo("web");
+        });
+        assertThat(dataDir.loadSettings().lastAppliedEtag()).as("nothing recorded as applied").isEmpty();
+
+        rebuild.exitWith(0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Quarantined.class);
+        }
+        assertThat(rebuild.invocations()).as("a quarantined release is not run again").hasSize(1);
+
+        dataDir.storeState(dataDir.loadState().withoutQuarantine()); // what `npcnix retry` does
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(rebuild.invocations()).hasSize(2);
+    }
+
+    @Test
+    void aNewReleaseLiftsTheQuarantine() throws Exception {
+        publish();
+        rebuild.exitWith(1);
+        follower().pollOnce();
+        rebuild.exitWith(0);
+        Files.writeString(flake.resolve("hosts/web.nix"), "{ config.system.build.toplevel = \"fixed\"; }\n");
+        publish();
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+    }
+
+    @Test
+    void aReleaseWithoutFlakeNixIsQuarantinedWithoutActivation() throws Exception {
+        Path file = remote.path();
+        Files.createDirectories(file.getParent());
+        try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(file)))) {
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("README.md");
+            byte[] body = "no flake here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            entry.setSize(body.length);
+            out.putArchiveEntry(entry);
+            out.write(body);
+            out.closeArchiveEntry();
+        }
+        assertThat(follower().pollOnce()).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+            assertThat(f.isTransient()).isFalse();
+            assertThat(f.error().getMessage()).contains("no flake.nix");
+        });
+        assertThat(rebuild.invocations()).isEmpty();
+        assertThat(dataDir.loadState().quarantined()).hasSize(1);
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Quarantined.class);
+    }
+
+    @Test
+    void storeFailuresAreTransientAndRecordNothing() {
+        PollOutcome outcome = follower().pollOnce(); // nothing published yet
+        assertThat(outcome).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+            assertThat(f.isTransient()).isTrue();
+            assertThat(f.error()).isInstanceOf(StoreException.class);
+            assertThat(((StoreException) f.error()).reason()).isEqualTo(StoreException.Reason.NOT_FOUND);
+            assertThat(f.error().getMessage()).startsWith("remote " + remote);
+        });
+        assertThat(dataDir.loadState()).isEqualTo(HostState.empty());
+
+        publish();
+        assertThat(follower().pollOnce()).as("recovers once the store has it").isInstanceOf(PollOutcome.Activated.class);
+    }
+
+    @Test
+    void dryRunRecordsNothingButRemembersWhatItSawInMemory() {
+        publish();
+        Follower dry = new Follower(dataDir, stores, Activators.dryRun(s -> { }, rebuild.env()), clock,
+                FollowOptions.defaults().withDryRun(true));
+        assertThat(dry.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(dry.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        assertThat(dataDir.loadSettings().lastAppliedEtag()).isEmpty();
+        assertThat(dataDir.loadState()).isEqualTo(HostState.empty());
+        assertThat(rebuild.invocations()).isEmpty();
+    }
+
+    @Test
+    void aHostThatWasNeverBootstrappedIsAStateError() {
+        dataDir.storeSettings(Settings.empty());
+        assertThatThrownBy(() -> follower().pollOnce()).isInstanceOf(StateException.class)
+                .hasMessageContaining("host not bootstrapped: no remote set");
+    }
+
+    @Test
+    void reportsPhasesSoTheDaemonKnowsWhenAnActivationRuns() {
+        publish();
+        java.util.List<Follower.Phase> phases = new java.util.ArrayList<>();
+        Follower f = follower();
+        f.onPhase(phases::add);
+        f.pollOnce();
+        assertThat(phases).containsExactly(Follower.Phase.FETCHING, Follower.Phase.UNPACKING, Follower.Phase.ACTIVATING,
+                Follower.Phase.RECORDING, Follower.Phase.IDLE);
+    }
+}
