@@ -140,7 +140,7 @@ let
           "npcnix/jvm-tmp"
         ]
         && (svc minimal).serviceConfig.StateDirectoryMode == "0700"
-        && minimal.systemd.tmpfiles.rules == [ ];
+        && !lib.any (lib.hasInfix "/var/lib/npcnix") minimal.systemd.tmpfiles.rules;
       got = (svc minimal).serviceConfig.StateDirectory or null;
     }
     {
