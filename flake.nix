@@ -41,15 +41,16 @@
         );
       };
 
-      # From the parent POM, so that the version (and the store path) depends on
-      # the source only, not on how the flake was fetched.
+      # The first <version> line of the parent POM (it has no <parent>), so that the
+      # version, and the store path, depend on the source only, not on how the flake
+      # was fetched. Line by line: one regex over the whole POM can overflow the stack.
       version =
         let
-          found = builtins.match ".*<artifactId>npcnix-parent</artifactId>[[:space:]]*<version>([^<]+)</version>.*" (
-            builtins.readFile ./pom.xml
-          );
+          lines = lib.splitString "\n" (builtins.readFile ./pom.xml);
+          versionOf = line: builtins.match "[[:space:]]*<version>([^<]+)</version>[[:space:]]*" line;
+          found = lib.findFirst (line: versionOf line != null) null lines;
         in
-        if found == null then "0.0.0" else builtins.head found;
+        if found == null then "0.0.0" else builtins.head (versionOf found);
     in
     {
       packages = forAllSystems (pkgs: rec {
