@@ -1,0 +1,80 @@
+package dev.npcnix.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.npcnix.testing.NixFlakes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Publish → follow with real Nix evaluating and building the published flake (offline), through a
+ * nixos-rebuild stand-in that builds the toplevel and never activates.
+ */
+class RealNixEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    private final CliRunner cli = new CliRunner();
+    private Path record;
+    private String remote;
+    private Path data;
+
+    @BeforeEach
+    void setUp() {
+        String reason = NixFlakes.unavailableBecause().orElse(null);
+        assumeTrue(reason == null, () -> "skipped: " + reason);
+        record = tmp.resolve("built.txt");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("NPCNIX_NIXOS_REBUILD", NixFlakes.installBuildingRebuild(tmp.resolve("bin")).toString());
+        env.put("NIX_REBUILD_RECORD", record.toString());
+        env.remove("NPCNIX_DATA_DIR");
+        cli.env(env);
+        remote = tmp.resolve("store/fleet.npcnix").toUri().toString();
+        data = tmp.resolve("data");
+    }
+
+    @Test
+    void followBuildsThePublishedFlakeWithNix() throws Exception {
+        Path flake = NixFlakes.trivialFlake(tmp.resolve("flake"), true, "web", "db");
+        assertThat(cli.run("publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+
+        CliRunner.Result follow = cli.run("--data-dir", data.toString(), "follow", "--once", "--remote", remote,
+                "--configuration", "web");
+        assertThat(follow.code()).as(follow.err()).isZero();
+
+        List<String> built = Files.readAllLines(record);
+        assertThat(built).singleElement().asString().startsWith("switch web /nix/store/").endsWith("-web");
+        Path out = Path.of(built.get(0).split(" ")[2]);
+        assertThat(Files.readString(out).strip()).isEqualTo("web");
+    }
+
+    @Test
+    void aFlakeThatDoesNotEvaluateIsADeterministicFailure() throws Exception {
+        Path flake = NixFlakes.trivialFlake(tmp.resolve("flake"), false, "web");
+        cli.run("publish", "--src", flake.toString(), "--remote", remote);
+
+        CliRunner.Result follow = cli.run("--data-dir", data.toString(), "follow", "--once", "--remote", remote,
+                "--configuration", "web");
+        assertThat(follow.code()).isEqualTo(1);
+        assertThat(record).doesNotExist();
+        CliRunner.Result status = cli.run("--data-dir", data.toString(), "status");
+        assertThat(status.out()).contains("quarantined:").contains("nixos-rebuild exited 1");
+    }
+
+    @Test
+    void aMissingConfigurationIsADeterministicFailure() {
+        Path flake = NixFlakes.trivialFlake(tmp.resolve("flake"), true, "web");
+        cli.run("publish", "--src", flake.toString(), "--remote", remote);
+        CliRunner.Result follow = cli.run("--data-dir", data.toString(), "follow", "--once", "--remote", remote,
+                "--configuration", "nope");
+        assertThat(follow.code()).isEqualTo(1);
+        assertThat(cli.run("--data-dir", data.toString(), "history").out()).contains("failed", "nope", "deterministic");
+    }
+}

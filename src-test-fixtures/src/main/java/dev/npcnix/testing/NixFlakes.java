@@ -1,0 +1,94 @@
+package dev.npcnix.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * Support for tests with real Nix: a flake without inputs whose {@code nixosConfigurations.<name>}
+ * toplevels are trivial derivations built by a statically linked busybox copied into the flake,
+ * and a {@code nixos-rebuild} stand-in that builds them offline and never activates.
+ */
+public final class NixFlakes {
+    private static final Path BUSYBOX = Path.of("/bin/busybox");
+
+    private NixFlakes() {
+    }
+
+    /** Why real-Nix tests cannot run here, or empty when they can. */
+    public static Optional<String> unavailableBecause() {
+        if (which("nix").isEmpty()) {
+            return Optional.of("nix is not installed (apt-get install nix-bin)");
+        }
+        if (!Files.isExecutable(BUSYBOX)) {
+            return Optional.of("/bin/busybox is missing (apt-get install busybox-static)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Writes a flake whose configurations {@code names} build a file containing their name. With
+     * {@code evaluates} false the flake has a syntax error.
+     */
+    public static Path trivialFlake(Path dir, boolean evaluates, String... names) {
+        try {
+            Files.createDirectories(dir.resolve("bin"));
+            Files.copy(BUSYBOX, dir.resolve("bin/sh"), StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(dir.resolve("system"), System.getProperty("os.arch").equals("aarch64") ? "aarch64-linux" : "x86_64-linux");
+            StringBuilder configs = new StringBuilder();
+            for (String n : names) {
+                configs.append("      nixosConfigurations.\"").append(n).append("\" = host \"").append(n).append("\";\n");
+            }
+            String flake = """
+                    {
+                      description = "npcnix test flake: trivial toplevels, no inputs";
+                      outputs = { self }:
+                        let
+                          system = builtins.readFile ./system;
+                          host = name: {
+                            config.system.build.toplevel = derivation {
+                              inherit name system;
+                              builder = "${./bin}/sh";
+                              args = [ "-c" "echo ${name} > $out" ];
+                            };
+                          };
+                        in {
+                    %s    };
+                    }
+                    """.formatted(configs) + (evaluates ? "" : "this is not nix (\n");
+            Files.writeString(dir.resolve("flake.nix"), flake);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Installs the building stand-in as {@code dir/nixos-rebuild}. */
+    public static Path installBuildingRebuild(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path exe = dir.resolve("nixos-rebuild");
+            try (InputStream in = NixFlakes.class.getResourceAsStream("nix-nixos-rebuild.sh")) {
+                Files.write(exe, in.readAllBytes());
+            }
+            Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return exe;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Optional<Path> which(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
+                return Optional.of(Path.of(d, name));
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Stand-in for nixos-rebuild that evaluates and builds the configuration's toplevel with real Nix
+# (offline) and never activates anything. Takes the arguments npcnix passes to nixos-rebuild.
+# Appends "<operation> <configuration> <out path>" to $NIX_REBUILD_RECORD when set.
+set -eu
+op=${1:?operation}
+shift
+flake=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --flake) flake=$2; shift 2 ;;
+    --option) shift 3 ;;
+    *) shift ;;
+  esac
+done
+ref=${flake%%#*}
+name=${flake#*#}
+attr="nixosConfigurations.\"$name\".config.system.build.toplevel"
+echo "building $ref#$attr"
+json=$(nix --extra-experimental-features 'nix-command flakes' build --offline --no-link --json "$ref#$attr")
+out=$(printf '%s' "$json" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
+echo "built $out (not activating: this is a test stand-in)"
+if [ -n "${NIX_REBUILD_RECORD:-}" ]; then
+  printf '%s %s %s\n' "$op" "$name" "$out" >> "$NIX_REBUILD_RECORD"
+fi
