@@ -89,6 +89,11 @@ final class S3Store implements RemoteStore, AutoCloseable {
         return new S3Store(newClient(settings, credentials, region), credentials, endpointName);
     }
 
+    /** The client, for tests that set up buckets. */
+    S3Client client() {
+        return s3;
+    }
+
     /** Closes the client and the credentials provider (which may hold refresh threads). */
     @Override
     public void close() {

@@ -26,7 +26,6 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /** The contract against S3Proxy in the test JVM, plus S3's error mapping and client settings. */
 class S3StoreTest extends RemoteStoreContract {
@@ -98,9 +97,9 @@ class S3StoreTest extends RemoteStoreContract {
 
         assertThat(S3.server().traffic().requests()).containsExactly("PUT /" + BUCKET + "/" + remote.key());
         assertThat(published.etag().value()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)));
-        try (S3Client raw = S3Store.newClient(stores.settings(), S3Store.credentials(stores.settings().environment()),
-                Region.of(S3Server.REGION))) {
-            assertThat(raw.headObject(b -> b.bucket(BUCKET).key(remote.key())).contentType()).isEqualTo("application/zstd");
+        try (S3Store raw = S3Store.open(stores.settings())) {
+            assertThat(raw.client().headObject(b -> b.bucket(BUCKET).key(remote.key())).contentType())
+                    .isEqualTo("application/zstd");
         }
     }
 
