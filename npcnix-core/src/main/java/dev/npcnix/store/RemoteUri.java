@@ -42,8 +42,11 @@ public record RemoteUri(URI uri) {
                 if (uri.getAuthority() != null && !uri.getAuthority().isEmpty() && !"localhost".equals(uri.getAuthority())) {
                     throw new InvalidInputException("remote " + uri + ": file URIs take no host (expected file:///ABS/PATH)");
                 }
-                if (uri.getPath() == null || !uri.getPath().startsWith("/") || uri.getPath().endsWith("/")) {
+                if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
                     throw new InvalidInputException("remote " + uri + ": not an absolute file path (expected file:///ABS/PATH)");
+                }
+                if (uri.getPath().endsWith("/")) {
+                    throw new InvalidInputException("remote " + uri + ": a directory, not a file (expected file:///ABS/PATH)");
                 }
             }
             case "http", "https" -> {

@@ -1,0 +1,97 @@
+package dev.npcnix.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The body of a {@link FetchResult.Download}: passes bytes through, and at end of stream checks that
+ * exactly the announced number of bytes arrived (and, when given, that they hash to the expected
+ * SHA-256). A short or long body is {@code CORRUPT}; a failing read is mapped by the store (usually
+ * {@code UNREACHABLE}). Without this a connection dropped mid-body would look like a complete, smaller
+ * archive.
+ */
+final class CheckedBody extends InputStream {
+    private final InputStream in;
+    private final RemoteUri remote;
+    private final long expectedSize;
+    private final MessageDigest digest;
+    private final String expectedSha256;
+    private final Function<Exception, StoreException> onReadFailure;
+    private long count;
+    private boolean verified;
+
+    /**
+     * @param expectedSize bytes the store announced, or -1 when it did not say
+     * @param digest a fresh SHA-256 digest when {@code expectedSha256} is given, else null
+     * @param onReadFailure turns a failed read into the store's error
+     */
+    CheckedBody(InputStream in, RemoteUri remote, long expectedSize, MessageDigest digest, String expectedSha256,
+            Function<Exception, StoreException> onReadFailure) {
+        this.in = Objects.requireNonNull(in);
+        this.remote = remote;
+        this.expectedSize = expectedSize;
+        this.digest = digest;
+        this.expectedSha256 = expectedSha256;
+        this.onReadFailure = onReadFailure;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0;
+        }
+        int n;
+        try {
+            n = in.read(b, off, len);
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw onReadFailure.apply(e);
+        }
+        if (n < 0) {
+            verifyAtEnd();
+            return -1;
+        }
+        count += n;
+        if (digest != null) {
+            digest.update(b, off, n);
+        }
+        if (expectedSize >= 0 && count > expectedSize) {
+            throw new StoreException(remote, StoreException.Reason.CORRUPT,
+                    "download longer than the announced " + expectedSize + " bytes", null);
+        }
+        return n;
+    }
+
+    private void verifyAtEnd() {
+        if (verified) {
+            return;
+        }
+        if (expectedSize >= 0 && count != expectedSize) {
+            throw new StoreException(remote, StoreException.Reason.CORRUPT,
+                    "download ended after " + count + " of " + expectedSize + " bytes", null);
+        }
+        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedSha256)) {
+            throw new StoreException(remote, StoreException.Reason.CORRUPT,
+                    "content changed while it was read (SHA-256 differs from its ETag)", null);
+        }
+        verified = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}

@@ -1,0 +1,311 @@
+package dev.npcnix.store;
+
+import dev.npcnix.InvalidInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code file://} remotes on a local or network file system.
+ *
+ * <p>The ETag is the lowercase hex SHA-256 of the content, so identical bytes always have the same
+ * tag whoever wrote them. It is cached per path under the file's identity (file key, size,
+ * modification time): an unchanged poll costs one {@code stat} and reads nothing. A fetch serves the
+ * bytes of the one file it opened; a concurrent publish renames a new file in, which the open handle
+ * does not see. The body is re-hashed as it is read and must match the ETag returned with it.
+ *
+ * <p>Publishing writes {@code .<name>.tmp-<random>} next to the target, fsyncs it, renames it over the
+ * target atomically and fsyncs the directory: readers see the old file or the new one, never a part.
+ */
+final class FileStore implements RemoteStore {
+    private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
+    private static final int BUFFER = 64 * 1024;
+    private static final int IDENTIFY_ATTEMPTS = 3;
+
+    private final Map<Path, Known> known = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+
+    /** What identifies one version of a file without reading it. */
+    private record Identity(Object fileKey, long size, FileTime lastModified) {
+    }
+
+    private record Known(Identity identity, Etag etag) {
+    }
+
+    /** A file opened for reading, with the ETag of that open file's bytes. */
+    private record Opened(FileChannel channel, Identity identity, Etag etag) {
+    }
+
+    @Override
+    public FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch) {
+        Path path = remote.path();
+        if (ifNoneMatch.isPresent()) {
+            Etag cached = cachedEtag(path, identity(remote, path));
+            if (ifNoneMatch.get().equals(cached)) {
+                LOG.debug("{}: unchanged ({})", remote, cached);
+                return new FetchResult.Unchanged(cached);
+            }
+        }
+        Opened opened = open(remote, path);
+        if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(opened.etag())) {
+            closeQuietly(opened.channel());
+            return new FetchResult.Unchanged(opened.etag());
+        }
+        try {
+            opened.channel().position(0);
+        } catch (IOException e) {
+            closeQuietly(opened.channel());
+            throw failure(remote, "read", e);
+        }
+        CheckedBody body = new CheckedBody(Channels.newInputStream(opened.channel()), remote,
+                opened.identity().size(), sha256(), opened.etag().value(), e -> failure(remote, "read", e));
+        return new FetchResult.Download(opened.etag(), opened.identity().size(), body);
+    }
+
+    @Override
+    public Optional<RemoteObject> head(RemoteUri remote) {
+        Path path = remote.path();
+        Identity identity;
+        try {
+            identity = identity(remote, path);
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        Etag etag = cachedEtag(path, identity);
+        if (etag == null) {
+            Opened opened = open(remote, path);
+            closeQuietly(opened.channel());
+            identity = opened.identity();
+            etag = opened.etag();
+        }
+        return Optional.of(new RemoteObject(remote, etag, identity.size(), Optional.of(identity.lastModified().toInstant())));
+    }
+
+    @Override
+    public RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener) {
+        Path target = remote.path();
+        Path dir = target.getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw failure(remote, "create directory " + dir, e);
+        }
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + HexFormat.of().formatHex(randomBytes()));
+        try (FileChannel in = openArchive(archive)) {
+            long total = in.size();
+            MessageDigest sha = sha256();
+            long done = 0;
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+                while (in.read(buf) >= 0) {
+                    buf.flip();
+                    sha.update(buf.array(), 0, buf.limit());
+                    done += buf.remaining();
+                    while (buf.hasRemaining()) {
+                        out.write(buf);
+                    }
+                    buf.clear();
+                    listener.transferred(done, Math.max(total, done));
+                }
+                out.force(true);
+            }
+            keepPermissions(target, tmp);
+            Identity identity = identityOf(tmp); // a rename keeps file key, size and mtime
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(dir);
+            Etag etag = new Etag(HexFormat.of().formatHex(sha.digest()));
+            known.put(target, new Known(identity, etag));
+            LOG.debug("{}: published {} bytes, ETag {}", remote, done, etag);
+            return new RemoteObject(remote, etag, done, Optional.of(identity.lastModified().toInstant()));
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw failure(remote, "write", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the file and finds the ETag of the open file's bytes: from the cache when the path had the
+     * same identity just before and just after opening (so the handle is that file), else by hashing
+     * the open handle.
+     */
+    private Opened open(RemoteUri remote, Path path) {
+        for (int attempt = 1; ; attempt++) {
+            Identity before = identity(remote, path);
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw failure(remote, "read", e);
+            }
+            try {
+                Identity after = identity(remote, path);
+                long size = channel.size();
+                boolean identified = before.equals(after) && size == after.size();
+                if (!identified && attempt < IDENTIFY_ATTEMPTS) {
+                    channel.close(); // replaced while we opened it: try again
+                    continue;
+                }
+                Etag etag = identified ? cachedEtag(path, after) : null;
+                if (etag == null) {
+                    etag = hash(channel);
+                    if (identified && channel.size() == size) {
+                        known.put(path, new Known(after, etag));
+                    }
+                }
+                Identity identity = identified ? after : new Identity(null, channel.size(), after.lastModified());
+                return new Opened(channel, identity, etag);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(channel);
+                throw e instanceof IOException io ? failure(remote, "read", io) : (RuntimeException) e;
+            }
+        }
+    }
+
+    private Etag cachedEtag(Path path, Identity identity) {
+        Known k = known.get(path);
+        return k != null && k.identity().equals(identity) ? k.etag() : null;
+    }
+
+    private static Identity identity(RemoteUri remote, Path path) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+            if (attrs.isDirectory()) {
+                throw new StoreException(remote, StoreException.Reason.OTHER, "is a directory, not a file", null);
+            }
+            return new Identity(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime());
+        } catch (IOException e) {
+            throw failure(remote, "read", e);
+        }
+    }
+
+    private static Identity identityOf(Path path) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        return new Identity(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime());
+    }
+
+    private static Etag hash(FileChannel channel) throws IOException {
+        MessageDigest sha = sha256();
+        ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+        long position = 0;
+        int n;
+        while ((n = channel.read(buf, position)) >= 0) {
+            position += n;
+            sha.update(buf.array(), 0, n);
+            buf.clear();
+        }
+        return new Etag(HexFormat.of().formatHex(sha.digest()));
+    }
+
+    private static FileChannel openArchive(Path archive) {
+        try {
+            return FileChannel.open(archive, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("archive " + archive + ": no such file", e);
+        } catch (IOException e) {
+            throw new InvalidInputException("archive " + archive + ": cannot read: " + reason(e), e);
+        }
+    }
+
+    /** A replaced file keeps the old one's mode, so a web server that served it still can. */
+    private static void keepPermissions(Path target, Path tmp) {
+        PosixFileAttributeView view = Files.getFileAttributeView(target, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(tmp, view.readAttributes().permissions());
+        } catch (NoSuchFileException e) {
+            // first publish: the umask decides
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("cannot copy permissions of {}: {}", target, e.toString());
+        }
+    }
+
+    /** Makes the rename durable; not every platform can open a directory, which is fine there. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    static StoreException failure(RemoteUri remote, String doing, Exception e) {
+        if (e instanceof NoSuchFileException || e instanceof NotDirectoryException) {
+            return new StoreException(remote, StoreException.Reason.NOT_FOUND, "not found", e);
+        }
+        if (e instanceof AccessDeniedException) {
+            return new StoreException(remote, StoreException.Reason.ACCESS_DENIED,
+                    "permission denied (" + doing + ")", e);
+        }
+        if (e instanceof UncheckedIOException u) {
+            return failure(remote, doing, u.getCause());
+        }
+        return new StoreException(remote, StoreException.Reason.OTHER, "cannot " + doing + ": " + reason(e), e);
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private byte[] randomBytes() {
+        byte[] b = new byte[6];
+        random.nextBytes(b);
+        return b;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.debug("cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // read-only handle: nothing was lost
+        }
+    }
+}

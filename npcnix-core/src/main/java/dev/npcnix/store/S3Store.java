@@ -1,0 +1,371 @@
+package dev.npcnix.store;
+
+import dev.npcnix.InvalidInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * {@code s3://BUCKET/KEY} remotes on AWS S3 or an S3-compatible server, through one shared
+ * {@link S3Client} that {@link RemoteStores} builds ({@link #newClient}) and closes.
+ *
+ * <p>A poll is one GetObject with {@code If-None-Match}; S3 answers 304 (no body) when unchanged,
+ * which the SDK reports as an {@link S3Exception} with status 304. The ETag returned comes from the
+ * same response as the body. Publishing is one PutObject with {@code Content-MD5}, so the server
+ * rejects bytes damaged on the way and, for a single-part upload, the ETag is the MD5 of the archive:
+ * the same archive always gets the same ETag.
+ *
+ * <p>Error messages name the remote, the IAM action and the cause, never credentials or signatures.
+ */
+final class S3Store implements RemoteStore, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Store.class);
+    static final String CONTENT_TYPE = "application/zstd";
+    /** Bounds one call including SDK retries; GET bodies are read after the call returns. */
+    static final Duration API_CALL_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final Set<String> ACCESS_CODES = Set.of("AccessDenied", "InvalidAccessKeyId",
+            "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled",
+            "AccountProblem", "InvalidSecurity", "RequestTimeTooSkewed");
+
+    private final S3Client s3;
+    private final AwsCredentialsProvider credentials;
+    private final String endpointName;
+
+    /**
+     * @param credentials closed with the store when it is closeable
+     * @param endpointName how messages name the server when it cannot be reached ({@code host:port})
+     */
+    S3Store(S3Client s3, AwsCredentialsProvider credentials, String endpointName) {
+        this.s3 = s3;
+        this.credentials = credentials;
+        this.endpointName = endpointName;
+    }
+
+    /** Builds the client from the settings: credentials, region and endpoint resolved once. */
+    static S3Store open(StoreSettings settings) {
+        Region region = region(settings, S3Store::defaultChainRegion);
+        AwsCredentialsProvider credentials = credentials(settings.environment());
+        String endpointName = settings.s3Endpoint().map(URI::getAuthority)
+                .orElseGet(() -> "s3." + region.id() + ".amazonaws.com");
+        LOG.debug("S3 client: region {}, endpoint {}", region.id(), endpointName);
+        return new S3Store(newClient(settings, credentials, region), credentials, endpointName);
+    }
+
+    /** The client, for tests that set up buckets. */
+    S3Client client() {
+        return s3;
+    }
+
+    /** Closes the client and the credentials provider (which may hold refresh threads). */
+    @Override
+    public void close() {
+        s3.close();
+        if (credentials instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing the S3 credentials provider: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch) {
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(remote.bucket()).key(remote.key());
+        ifNoneMatch.ifPresent(etag -> request.ifNoneMatch(etag.quoted()));
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = s3.getObject(request.build());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 304 && ifNoneMatch.isPresent()) {
+                LOG.debug("{}: unchanged ({})", remote, ifNoneMatch.get());
+                return new FetchResult.Unchanged(ifNoneMatch.get());
+            }
+            throw failure(remote, "s3:GetObject", e);
+        } catch (SdkException e) {
+            throw failure(remote, "s3:GetObject", e);
+        }
+        GetObjectResponse response = in.response();
+        Etag etag = Etag.parse(response.eTag());
+        if (etag == null) {
+            in.abort();
+            throw new StoreException(remote, StoreException.Reason.OTHER, "the server sent no ETag", null);
+        }
+        if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(etag)) {
+            in.abort(); // a server that ignores If-None-Match: do not download what we have
+            return new FetchResult.Unchanged(etag);
+        }
+        long size = response.contentLength() == null ? -1 : response.contentLength();
+        LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
+        InputStream body = new CheckedBody(in, remote, size, null, null, e -> failure(remote, "s3:GetObject", e));
+        return new FetchResult.Download(etag, size, body);
+    }
+
+    @Override
+    public Optional<RemoteObject> head(RemoteUri remote) {
+        HeadObjectResponse r;
+        try {
+            r = s3.headObject(b -> b.bucket(remote.bucket()).key(remote.key()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty(); // HEAD has no error body: a missing bucket looks the same
+            }
+            throw failure(remote, "s3:GetObject", e);
+        } catch (SdkException e) {
+            throw failure(remote, "s3:GetObject", e);
+        }
+        Etag etag = Etag.parse(r.eTag());
+        if (etag == null) {
+            throw new StoreException(remote, StoreException.Reason.OTHER, "the server sent no ETag", null);
+        }
+        long size = r.contentLength() == null ? -1 : r.contentLength();
+        return Optional.of(new RemoteObject(remote, etag, size, Optional.ofNullable(r.lastModified())));
+    }
+
+    @Override
+    public RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener) {
+        long size;
+        String md5;
+        try {
+            size = Files.size(archive);
+            md5 = md5Base64(archive);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("archive " + archive + ": no such file", e);
+        } catch (IOException e) {
+            throw new InvalidInputException("archive " + archive + ": cannot read: " + e.getMessage(), e);
+        }
+        RequestBody body = RequestBody.fromContentProvider(() -> {
+            try {
+                return new ProgressInputStream(Files.newInputStream(archive), size, listener);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, size, CONTENT_TYPE);
+        PutObjectResponse r;
+        try {
+            r = s3.putObject(b -> b.bucket(remote.bucket()).key(remote.key())
+                    .contentType(CONTENT_TYPE).contentLength(size).contentMD5(md5), body);
+        } catch (SdkException | UncheckedIOException e) {
+            throw failure(remote, "s3:PutObject", e);
+        }
+        Etag etag = Etag.parse(r.eTag());
+        if (etag == null) {
+            throw new StoreException(remote, StoreException.Reason.OTHER, "the server sent no ETag for the upload", null);
+        }
+        LOG.debug("{}: published {} bytes, ETag {}", remote, size, etag);
+        return new RemoteObject(remote, etag, size, Optional.empty());
+    }
+
+    /** Turns an SDK or I/O failure into one line naming the remote, the action and the cause. */
+    StoreException failure(RemoteUri remote, String action, Exception e) {
+        if (e instanceof StoreException s) {
+            return s;
+        }
+        if (e instanceof AwsServiceException service) {
+            return serviceFailure(remote, action, service);
+        }
+        if (isNetworkFailure(e)) {
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE,
+                    "cannot reach " + endpointName + ": " + describeNetworkFailure(e), e);
+        }
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith("Unable to load credentials")) {
+            return new StoreException(remote, StoreException.Reason.ACCESS_DENIED,
+                    "no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE,"
+                            + " or run with an instance role)", e);
+        }
+        return new StoreException(remote, StoreException.Reason.OTHER, Redact.message(message), e);
+    }
+
+    private static StoreException serviceFailure(RemoteUri remote, String action, AwsServiceException e) {
+        int status = e.statusCode();
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        Optional<String> bucketRegion = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
+                ? Optional.empty()
+                : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region");
+        if ("NoSuchBucket".equals(code)) {
+            return new StoreException(remote, StoreException.Reason.NOT_FOUND,
+                    "bucket " + remote.bucket() + " does not exist", e);
+        }
+        if ("NoSuchKey".equals(code) || status == 404) {
+            return new StoreException(remote, StoreException.Reason.NOT_FOUND, "not found", e);
+        }
+        if (status == 301 || "PermanentRedirect".equals(code) || "AuthorizationHeaderMalformed".equals(code)) {
+            return new StoreException(remote, StoreException.Reason.OTHER, "wrong region"
+                    + bucketRegion.map(r -> ": bucket " + remote.bucket() + " is in " + r).orElse("")
+                    + " (set --remote-region)", e);
+        }
+        if (status == 401 || status == 403 || ACCESS_CODES.contains(code)) {
+            return new StoreException(remote, StoreException.Reason.ACCESS_DENIED,
+                    "access denied (" + action + ")" + accessHint(code), e);
+        }
+        if (status >= 500 || status == 429 || "SlowDown".equals(code)) {
+            return new StoreException(remote, StoreException.Reason.SERVER_ERROR,
+                    "server error (HTTP " + status + (code == null ? "" : " " + code) + ")", e);
+        }
+        if ("BadDigest".equals(code) || "InvalidDigest".equals(code)) {
+            return new StoreException(remote, StoreException.Reason.CORRUPT,
+                    "the upload arrived damaged (Content-MD5 mismatch); was the archive changed while uploading?", e);
+        }
+        String text = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        return new StoreException(remote, StoreException.Reason.OTHER, "HTTP " + status
+                + (code == null ? "" : " " + code) + (text == null ? "" : ": " + Redact.message(text)), e);
+    }
+
+    private static String accessHint(String code) {
+        if (code == null) {
+            return "";
+        }
+        return switch (code) {
+            case "InvalidAccessKeyId" -> ": the access key id is not known to the store";
+            case "SignatureDoesNotMatch" -> ": request signature rejected, check the secret key";
+            case "ExpiredToken", "TokenRefreshRequired" -> ": the session token has expired";
+            case "RequestTimeTooSkewed" -> ": the host clock is too far off";
+            default -> "";
+        };
+    }
+
+    private static boolean isNetworkFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof ApiCallTimeoutException
+                    || t instanceof ApiCallAttemptTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describeNetworkFailure(Throwable e) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof ApiCallTimeoutException) {
+                deepest = t;
+            }
+        }
+        String what = deepest.getMessage() == null || deepest.getMessage().isBlank()
+                ? deepest.getClass().getSimpleName()
+                : deepest.getClass().getSimpleName() + ": " + deepest.getMessage();
+        return Redact.message(what);
+    }
+
+    private static String md5Base64(Path file) throws IOException {
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no MD5 in this JVM", e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                md5.update(buf, 0, n);
+            }
+        }
+        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+
+    // ---- the client: built once by RemoteStores --------------------------------------------------
+
+    /** The one S3 client of a process. */
+    static S3Client newClient(StoreSettings settings, AwsCredentialsProvider credentials, Region region) {
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(settings.connectTimeout())
+                        .socketTimeout(settings.readTimeout()))
+                .credentialsProvider(credentials)
+                .region(region)
+                .crossRegionAccessEnabled(true)
+                // Flexible checksums only where S3 requires them: third-party servers reject the rest.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.apiCallTimeout(API_CALL_TIMEOUT).retryStrategy(RetryMode.STANDARD));
+        settings.s3Endpoint().ifPresent(endpoint -> builder.endpointOverride(endpoint).forcePathStyle(true));
+        return builder.build();
+    }
+
+    /**
+     * Static credentials when the environment has {@code AWS_ACCESS_KEY_ID} and
+     * {@code AWS_SECRET_ACCESS_KEY} (and optionally {@code AWS_SESSION_TOKEN}); else the SDK's default
+     * chain (profile from {@code AWS_PROFILE}, web identity, container and instance roles).
+     */
+    static AwsCredentialsProvider credentials(Map<String, String> env) {
+        String id = nonBlank(env.get("AWS_ACCESS_KEY_ID"));
+        String secret = nonBlank(env.get("AWS_SECRET_ACCESS_KEY"));
+        String token = nonBlank(env.get("AWS_SESSION_TOKEN"));
+        if (id != null && secret != null) {
+            return StaticCredentialsProvider.create(token == null
+                    ? AwsBasicCredentials.create(id, secret)
+                    : AwsSessionCredentials.create(id, secret, token));
+        }
+        DefaultCredentialsProvider.Builder chain = DefaultCredentialsProvider.builder();
+        String profile = nonBlank(env.get("AWS_PROFILE"));
+        if (profile != null) {
+            chain.profileName(profile);
+        }
+        return chain.build();
+    }
+
+    /**
+     * The settings' region, else {@code AWS_REGION} or {@code AWS_DEFAULT_REGION} from the settings'
+     * environment, else the SDK's default chain, else us-east-1 (cross-region access finds the bucket).
+     */
+    static Region region(StoreSettings settings, Supplier<Optional<Region>> defaultChain) {
+        return settings.region().map(Region::of)
+                .or(() -> Optional.ofNullable(nonBlank(settings.environment().get("AWS_REGION"))).map(Region::of))
+                .or(() -> Optional.ofNullable(nonBlank(settings.environment().get("AWS_DEFAULT_REGION"))).map(Region::of))
+                .or(defaultChain)
+                .orElse(Region.US_EAST_1);
+    }
+
+    private static Optional<Region> defaultChainRegion() {
+        try {
+            return Optional.ofNullable(new DefaultAwsRegionProviderChain().getRegion());
+        } catch (RuntimeException e) {
+            LOG.debug("no region from the SDK's default chain: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static String nonBlank(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

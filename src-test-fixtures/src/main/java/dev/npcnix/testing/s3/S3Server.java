@@ -1,0 +1,122 @@
+package dev.npcnix.testing.s3;
+
+import dev.npcnix.testing.http.CountingHttpProxy;
+import dev.npcnix.testing.http.Traffic;
+import java.net.URI;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+/**
+ * An S3-compatible server in the test JVM: S3Proxy over an in-memory blob store, AWS SigV4 auth
+ * with the test keys below, behind a {@link CountingHttpProxy} so tests can count requests and
+ * response body bytes. Clients use {@link #endpoint()} with path-style access and any region.
+ *
+ * <p>The keys are made up and only valid here. Code under test must never log them or put them in
+ * messages; tests grep for {@link #ACCESS_KEY} and {@link #SECRET_KEY} to prove it.
+ */
+public final class S3Server implements AutoCloseable {
+    /** Access key id the server accepts. */
+    public static final String ACCESS_KEY = "AKIANPCNIXTESTKEY000";
+    /** Secret key the server accepts. */
+    public static final String SECRET_KEY = "npcnixTestSecret/DoNotLog+0123456789abcdef";
+    /** Any region works; this is the one tests configure. */
+    public static final String REGION = "us-east-1";
+
+    private final BlobStore blobStore;
+    private final S3Proxy s3Proxy;
+    private final CountingHttpProxy proxy;
+
+    private S3Server(BlobStore blobStore, S3Proxy s3Proxy, CountingHttpProxy proxy) {
+        this.blobStore = blobStore;
+        this.s3Proxy = s3Proxy;
+        this.proxy = proxy;
+    }
+
+    /** Starts S3Proxy on a free port of 127.0.0.1 and the counting proxy in front of it. */
+    public static S3Server start() {
+        BlobStore blobStore = new TransientNio2BlobStore();
+        S3Proxy s3Proxy = S3Proxy.builder()
+                .blobStore(blobStore)
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)
+                .ignoreUnknownHeaders(true)
+                .stopTimeout(0)
+                .build();
+        try {
+            s3Proxy.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!"STARTED".equals(s3Proxy.getState())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("S3Proxy did not start: " + s3Proxy.getState());
+                }
+                Thread.onSpinWait();
+            }
+            return new S3Server(blobStore, s3Proxy, CountingHttpProxy.start("127.0.0.1", s3Proxy.getPort()));
+        } catch (Exception e) {
+            stopQuietly(s3Proxy);
+            throw new IllegalStateException("cannot start the test S3 server", e);
+        }
+    }
+
+    /** The endpoint clients use ({@code http://127.0.0.1:PORT}, the counting proxy). */
+    public URI endpoint() {
+        return proxy.uri();
+    }
+
+    /** S3Proxy itself, bypassing the counting proxy. */
+    public URI directEndpoint() {
+        return URI.create("http://127.0.0.1:" + s3Proxy.getPort());
+    }
+
+    public String accessKey() {
+        return ACCESS_KEY;
+    }
+
+    public String secretKey() {
+        return SECRET_KEY;
+    }
+
+    public String region() {
+        return REGION;
+    }
+
+    /** Creates a bucket directly in the blob store (no request is counted). */
+    public void createBucket(String name) {
+        blobStore.createContainer(name);
+    }
+
+    /** Requests and response body bytes since start or the last {@link #resetTraffic()}. */
+    public Traffic traffic() {
+        return proxy.traffic();
+    }
+
+    public void resetTraffic() {
+        proxy.resetTraffic();
+    }
+
+    /** The next response with a body is cut after {@code keepBytes} bytes and its connection closed. */
+    public void truncateNextResponseBody(long keepBytes) {
+        proxy.truncateNextResponseBody(keepBytes);
+    }
+
+    public void stop() {
+        proxy.close();
+        stopQuietly(s3Proxy);
+        blobStore.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void stopQuietly(S3Proxy s3Proxy) {
+        try {
+            s3Proxy.stop();
+        } catch (Exception e) {
+            // stopping a test server; nothing to do
+        }
+    }
+}
