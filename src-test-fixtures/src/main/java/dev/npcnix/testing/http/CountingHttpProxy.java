@@ -41,6 +41,7 @@ public final class CountingHttpProxy implements AutoCloseable {
     private final AtomicLong truncateNextBodyAfter = new AtomicLong(-1);
     private final ExecutorService threads;
     private volatile boolean closed;
+    private volatile boolean down;
 
     private CountingHttpProxy(ServerSocket listener, String targetHost, int targetPort) {
         this.listener = listener;
@@ -88,6 +89,18 @@ public final class CountingHttpProxy implements AutoCloseable {
         truncateNextBodyAfter.set(keepBytes);
     }
 
+    /**
+     * While down, every connection is reset as soon as it is accepted and open ones are cut, as a store
+     * that went away would behave; {@code false} brings it back on the same address.
+     */
+    public void setDown(boolean isDown) {
+        down = isDown;
+        if (isDown) {
+            sockets.forEach(CountingHttpProxy::closeQuietly);
+            sockets.clear();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -109,6 +122,15 @@ public final class CountingHttpProxy implements AutoCloseable {
     }
 
     private void connect(Socket client) {
+        if (down) {
+            try {
+                client.setSoLinger(true, 0); // RST, not a polite FIN
+            } catch (IOException ignored) {
+                // closing is all that matters
+            }
+            closeQuietly(client);
+            return;
+        }
         Socket upstream;
         try {
             upstream = new Socket(targetHost, targetPort);

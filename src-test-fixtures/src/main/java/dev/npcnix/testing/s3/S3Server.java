@@ -101,6 +101,11 @@ public final class S3Server implements AutoCloseable {
         proxy.truncateNextResponseBody(keepBytes);
     }
 
+    /** Makes the server unreachable (connections reset) or brings it back on the same endpoint. */
+    public void setDown(boolean down) {
+        proxy.setDown(down);
+    }
+
     public void stop() {
         proxy.close();
         stopQuietly(s3Proxy);
