@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
             PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
+            KeygenCommand.class, VerifyCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -115,7 +116,8 @@ public final class NpcnixCommand implements Callable<Integer> {
                 .withIgnoreEtag(ignoreEtag)
                 .withWaitForLock(!activation.noWait)
                 .withDryRun(activation.dryRun)
-                .withNotices(m -> ctx.err().println("npcnix: " + m));
+                .withNotices(m -> ctx.err().println("npcnix: " + m))
+                .withVerifier(dev.npcnix.sign.ManifestVerifier.forKeys(dir.loadSettings().trustedPublicKeys()));
         return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
     }
 

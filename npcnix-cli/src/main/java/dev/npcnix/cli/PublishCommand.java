@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "  npcnix publish --src ./infra --remote s3://acme-config/npcnix/remotes/prod.npcnix",
             "  npcnix publish --src . --remote file:///srv/npcnix/dev.npcnix",
-            "  AWS_ENDPOINT_URL_S3=http://minio:9000 npcnix publish --src . --remote s3://cfg/prod.npcnix"})
+            "  AWS_ENDPOINT_URL_S3=http://minio:9000 npcnix publish --src . --remote s3://cfg/prod.npcnix",
+            "  npcnix publish --src . --remote s3://acme-config/prod.npcnix --sign-key /run/secrets/npcnix-ci.sec"})
 final class PublishCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,6 +37,14 @@ final class PublishCommand implements Callable<Integer> {
     @Mixin
     StoreOptions storeOptions;
 
+    @Option(names = "--sign-key", paramLabel = "FILE",
+            description = "Sign the release with this secret key (Nix format, from npcnix keygen or nix key generate-secret).")
+    Path signKey;
+
+    @Option(names = "--publisher", paramLabel = "NAME",
+            description = "Who publishes, recorded in a signed manifest (default: $USER@hostname).")
+    String publisher;
+
     @Option(names = "--json", description = "Print the release as JSON.")
     boolean json;
 
@@ -46,7 +55,10 @@ final class PublishCommand implements Callable<Integer> {
         try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), Settings.empty()));
                 Progress progress = Progress.forUpload(ctx, remote.toString())) {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), progress);
+            java.util.Optional<dev.npcnix.publish.Signing> signing = signKey == null ? java.util.Optional.empty()
+                    : java.util.Optional.of(new dev.npcnix.publish.Signing(KeygenCommand.readSecret(signKey),
+                            publisher != null ? publisher : defaultPublisher(ctx), SourceRevision.of(source.src), ctx.clock()));
+            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), signing, progress);
             progress.close();
             if (json) {
                 ctx.out().println(Json.object(
@@ -57,6 +69,15 @@ final class PublishCommand implements Callable<Integer> {
                         r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), r.size(), r.entries());
             }
             return ExitCodes.OK;
+        }
+    }
+
+    private static String defaultPublisher(CliContext ctx) {
+        String user = ctx.env().getOrDefault("USER", "unknown");
+        try {
+            return user + "@" + java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return user;
         }
     }
 }

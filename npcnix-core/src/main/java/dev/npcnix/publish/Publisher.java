@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -42,19 +41,46 @@ public final class Publisher {
     }
 
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, RemoteStore.TransferListener listener) {
+        return publish(src, remote, options, Optional.empty(), listener);
+    }
+
+    /**
+     * Publishes {@code src}; with {@code signing}, the archive carries a signed {@code .npcnix/manifest.json}
+     * whose sequence number is above the remote's current one, and an unchanged tree signed by the
+     * same key is still reported unchanged.
+     */
+    public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
+            RemoteStore.TransferListener listener) {
         RemoteStore store = stores.forRemote(remote);
         Path staged = null;
+        Path work = null;
         try {
             Files.createDirectories(tempDir);
             staged = Files.createTempFile(tempDir, "npcnix-publish-", ".npcnix");
-            MessageDigest sha256 = digest("SHA-256");
-            MessageDigest md5 = digest("MD5");
             PackResult packed;
-            try (OutputStream out = new DigestOutputStream(new DigestOutputStream(
-                    new java.io.BufferedOutputStream(Files.newOutputStream(staged), 1 << 16), sha256), md5)) {
-                packed = FlakeArchive.pack(src, out, options);
+            if (signing.isPresent()) {
+                work = Files.createTempDirectory(tempDir, "npcnix-sign-");
+                ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), store, work, staged);
+                if (signed.unchanged().isPresent()) {
+                    return signed.unchanged().get();
+                }
+                packed = signed.packed();
+            } else {
+                try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(staged), 1 << 16)) {
+                    packed = FlakeArchive.pack(src, out, options);
+                }
             }
             packed.warnings().forEach(w -> log.warn("{}", w));
+            MessageDigest sha256 = digest("SHA-256");
+            MessageDigest md5 = digest("MD5");
+            try (InputStream in = Files.newInputStream(staged)) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha256.update(buf, 0, n);
+                    md5.update(buf, 0, n);
+                }
+            }
             long size = Files.size(staged);
             String shaHex = HexFormat.of().formatHex(sha256.digest());
             String md5Hex = HexFormat.of().formatHex(md5.digest());
@@ -70,6 +96,9 @@ public final class Publisher {
         } catch (IOException e) {
             throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
         } finally {
+            if (work != null) {
+                dev.npcnix.state.DataDir.deleteRecursively(work);
+            }
             if (staged != null) {
                 try {
                     Files.deleteIfExists(staged);

@@ -1,0 +1,126 @@
+package dev.npcnix.publish;
+
+import dev.npcnix.InvalidInputException;
+import dev.npcnix.archive.FlakeArchive;
+import dev.npcnix.archive.PackOptions;
+import dev.npcnix.archive.PackResult;
+import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.sign.Manifest;
+import dev.npcnix.sign.ManifestVerifier;
+import dev.npcnix.store.FetchResult;
+import dev.npcnix.store.RemoteObject;
+import dev.npcnix.store.RemoteStore;
+import dev.npcnix.store.RemoteUri;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Packs a signed release. The manifest must list exactly what hosts will unpack, so it is computed
+ * from the packed archive itself: pack, unpack into a work dir, describe that tree, add the signed
+ * {@code .npcnix/} files, pack the work dir (packing is deterministic, so the content entries are
+ * byte-identical to the first pack).
+ */
+final class ManifestSigner {
+    private static final Logger log = LoggerFactory.getLogger(ManifestSigner.class);
+
+    /** Either the remote already holds this tree signed by this key, or the signed archive was written. */
+    record Outcome(Optional<PublishResult> unchanged, PackResult packed) {
+    }
+
+    private ManifestSigner() {
+    }
+
+    static Outcome packSigned(Path src, RemoteUri remote, PackOptions options, Signing signing, RemoteStore store,
+            Path work, Path target) throws IOException {
+        if (Files.exists(src.resolve(Manifest.DIR), LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("flake source " + src + ": " + Manifest.DIR + "/ is reserved for npcnix's signed manifest");
+        }
+        Path first = work.resolve("unsigned.npcnix");
+        PackResult packed;
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(first), 1 << 16)) {
+            packed = FlakeArchive.pack(src, out, options);
+        }
+        Path tree = work.resolve("tree");
+        try (InputStream in = Files.newInputStream(first)) {
+            FlakeArchive.unpack(in, tree, UnpackLimits.defaults());
+        }
+        Files.delete(first);
+        Map<String, Manifest.Entry> entries = ManifestVerifier.describe(tree);
+
+        long previous = 0;
+        Optional<RemoteObject> existing = store.head(remote);
+        if (existing.isPresent()) {
+            Optional<Manifest> current = currentManifest(store, remote, work.resolve("current"));
+            if (current.isPresent()) {
+                String currentKey = keyNameOf(work.resolve("current"));
+                if (current.get().entries().equals(entries) && signing.key().name().equals(currentKey)
+                        && remote.toString().equals(current.get().remote())) {
+                    log.info("remote {} already holds this tree signed by {} (sequence {})", remote, currentKey, current.get().sequence());
+                    String sha;
+                    try (InputStream in = Files.newInputStream(work.resolve("current.npcnix"))) {
+                        sha = Publisher.sha256Hex(in);
+                    }
+                    return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
+                            entries.size(), true)), packed);
+                }
+                previous = current.get().sequence();
+            }
+        }
+        long sequence = Math.max(signing.clock().millis(), previous + 1);
+        Manifest manifest = new Manifest(1, remote.toString(), sequence, signing.clock().instant().toString(),
+                signing.publisher(), signing.sourceRevision().orElse(null), entries);
+        byte[] json = manifest.toJson();
+        Files.createDirectories(tree.resolve(Manifest.DIR));
+        Files.write(tree.resolve(Manifest.FILE), json);
+        Files.writeString(tree.resolve(Manifest.SIGNATURE), signing.key().sign(json) + "\n", StandardCharsets.US_ASCII);
+        PackResult signed;
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+            signed = FlakeArchive.pack(tree, out, options.withIncludes(Set.of()));
+        }
+        log.info("signed release for {} with key {}, sequence {}", remote, signing.key().name(), sequence);
+        return new Outcome(Optional.empty(), new PackResult(signed.entries(), signed.contentBytes(), packed.warnings()));
+    }
+
+    /** The manifest of the release the remote holds now, unverified (only used to compare and to pick a sequence). */
+    private static Optional<Manifest> currentManifest(RemoteStore store, RemoteUri remote, Path dir) throws IOException {
+        Path archive = dir.resolveSibling("current.npcnix");
+        try (FetchResult.Download d = (FetchResult.Download) store.fetch(remote, Optional.empty())) {
+            Files.copy(d.body(), archive);
+        }
+        try (InputStream in = Files.newInputStream(archive)) {
+            FlakeArchive.unpack(in, dir, UnpackLimits.defaults());
+        } catch (RuntimeException e) {
+            log.warn("remote {}: current release is unreadable ({}); publishing over it", remote, e.getMessage());
+            return Optional.empty();
+        }
+        Path file = dir.resolve(Manifest.FILE);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Manifest.parse(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String keyNameOf(Path dir) throws IOException {
+        Path sig = dir.resolve(Manifest.SIGNATURE);
+        if (!Files.isRegularFile(sig, LinkOption.NOFOLLOW_LINKS)) {
+            return "";
+        }
+        String text = Files.readString(sig, StandardCharsets.US_ASCII).strip();
+        int colon = text.indexOf(':');
+        return colon < 0 ? "" : text.substring(0, colon);
+    }
+}
