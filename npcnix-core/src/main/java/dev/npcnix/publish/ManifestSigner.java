@@ -7,6 +7,8 @@ import dev.npcnix.archive.PackResult;
 import dev.npcnix.archive.UnpackLimits;
 import dev.npcnix.sign.Manifest;
 import dev.npcnix.sign.ManifestVerifier;
+import dev.npcnix.sign.NixKeys;
+import dev.npcnix.sign.SignatureException;
 import dev.npcnix.store.FetchResult;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
@@ -60,12 +62,12 @@ final class ManifestSigner {
         long previous = 0;
         Optional<RemoteObject> existing = store.head(remote);
         if (existing.isPresent()) {
-            Optional<Manifest> current = currentManifest(store, remote, work.resolve("current"));
+            Path currentDir = work.resolve("current");
+            Optional<Manifest> current = currentManifest(store, remote, currentDir);
             if (current.isPresent()) {
-                String currentKey = keyNameOf(work.resolve("current"));
-                if (current.get().entries().equals(entries) && signing.key().name().equals(currentKey)
-                        && remote.toString().equals(current.get().remote())) {
-                    log.info("remote {} already holds this tree signed by {} (sequence {})", remote, currentKey, current.get().sequence());
+                previous = current.get().sequence();
+                if (current.get().entries().equals(entries) && isIntactAndOurs(currentDir, remote, signing)) {
+                    log.info("remote {} already holds this tree signed by {} (sequence {})", remote, signing.key().name(), previous);
                     String sha;
                     try (InputStream in = Files.newInputStream(work.resolve("current.npcnix"))) {
                         sha = Publisher.sha256Hex(in);
@@ -73,7 +75,6 @@ final class ManifestSigner {
                     return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
                             entries.size(), true)), packed);
                 }
-                previous = current.get().sequence();
             }
         }
         long sequence = Math.max(signing.clock().millis(), previous + 1);
@@ -114,13 +115,15 @@ final class ManifestSigner {
         }
     }
 
-    private static String keyNameOf(Path dir) throws IOException {
-        Path sig = dir.resolve(Manifest.SIGNATURE);
-        if (!Files.isRegularFile(sig, LinkOption.NOFOLLOW_LINKS)) {
-            return "";
+    /** Whether the remote's current release verifies with our own key, for this remote (so it needs no republish). */
+    private static boolean isIntactAndOurs(Path dir, RemoteUri remote, Signing signing) {
+        try {
+            new ManifestVerifier(java.util.List.of(NixKeys.parsePublic(signing.key().publicKeyText())))
+                    .check(dir, "current release of " + remote, Optional.of(remote));
+            return true;
+        } catch (SignatureException e) {
+            log.warn("remote {}: current release does not verify ({}); publishing a new one", remote, e.getMessage());
+            return false;
         }
-        String text = Files.readString(sig, StandardCharsets.US_ASCII).strip();
-        int colon = text.indexOf(':');
-        return colon < 0 ? "" : text.substring(0, colon);
     }
 }
