@@ -14,12 +14,15 @@ public final class FlakeArchive {
 
     /**
      * Packs the flake in {@code src} (which must hold {@code flake.nix}) to {@code out}. The same tree
-     * and options always give the same bytes. Does not close {@code out}.
+     * and options always give the same bytes. Ends the zstd frame but does not close {@code out}.
+     * Absolute or escaping symlinks and special files are skipped and listed in the result's warnings.
+     * When it throws, what was written to {@code out} is not a usable archive.
      *
      * @throws dev.npcnix.InvalidInputException when {@code src} is not a directory with flake.nix
+     * @throws ArchiveException (transient) when reading {@code src} or writing {@code out} fails
      */
     public static PackResult pack(Path src, OutputStream out, PackOptions options) {
-        throw new UnsupportedOperationException("TODO");
+        return TarPacker.pack(src, out, options);
     }
 
     /**
