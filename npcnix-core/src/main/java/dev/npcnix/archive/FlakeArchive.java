@@ -2,7 +2,10 @@ package dev.npcnix.archive;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The {@code .npcnix} format: a tar stream compressed with zstd, entries relative to the flake root,
@@ -29,8 +32,28 @@ public final class FlakeArchive {
      * Unpacks into {@code dest}, which must not exist yet (its parent must). On any failure nothing is
      * left at {@code dest} and an {@link ArchiveException} names the entry and the problem. Entries that
      * escape, devices and fifos are rejected, setuid/setgid bits dropped, {@code limits} enforced.
+     * Does not close {@code in}.
+     *
+     * @throws dev.npcnix.InvalidInputException when {@code dest} exists or its parent does not
      */
     public static UnpackResult unpack(InputStream in, Path dest, UnpackLimits limits) {
-        throw new UnsupportedOperationException("TODO");
+        return SafeUnpacker.unpack(in, dest, limits, null);
+    }
+
+    /**
+     * As {@link #unpack(InputStream, Path, UnpackLimits)}, reporting every entry created, with the
+     * SHA-256 of each file's content, to {@code observer} in archive order. Entries are reported as they
+     * are written: when the unpack then fails, discard what was observed.
+     */
+    public static UnpackResult unpack(InputStream in, Path dest, UnpackLimits limits,
+            Consumer<? super UnpackedEntry> observer) {
+        return SafeUnpacker.unpack(in, dest, limits, Objects.requireNonNull(observer, "observer"));
+    }
+
+    /** Checks that an unpacked release is a flake. */
+    public static void requireFlake(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("flake.nix"))) {
+            throw new ArchiveException("release: no flake.nix at the root");
+        }
     }
 }
