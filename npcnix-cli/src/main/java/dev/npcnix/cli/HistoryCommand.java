@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "history", description = "List recent activation attempts, newest last.",
+@Command(name = "history", mixinStandardHelpOptions = true, description = "List recent activation attempts, newest last.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix history", "  npcnix history --json"})
 final class HistoryCommand implements Callable<Integer> {
     @Spec

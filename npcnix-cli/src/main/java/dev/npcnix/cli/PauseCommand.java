@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pause",
+@Command(name = "pause", mixinStandardHelpOptions = true,
         description = "Stop applying releases, indefinitely or for a while. The daemon keeps running and resumes by itself when a timed pause ends.",
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix pause                 # until npcnix unpause", "  npcnix pause --hours 2", "  npcnix pause --minutes 30"})

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "retry",
+@Command(name = "retry", mixinStandardHelpOptions = true,
         description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix retry && systemctl restart npcnix"})
 final class RetryCommand implements Callable<Integer> {

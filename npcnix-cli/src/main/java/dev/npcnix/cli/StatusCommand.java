@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status",
+@Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show what this host follows, whether it is paused, what was applied last, quarantined releases and the poll interval.",
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix status", "  npcnix status --json | jq .last_applied"})

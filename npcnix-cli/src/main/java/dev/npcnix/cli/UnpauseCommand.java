@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unpause", description = "Resume applying releases.",
+@Command(name = "unpause", mixinStandardHelpOptions = true, description = "Resume applying releases.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix unpause"})
 final class UnpauseCommand implements Callable<Integer> {
     @Spec

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "verify", sortOptions = false,
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Check a signed release, from a .npcnix file or a remote: signature by a trusted key, the remote",
             "it was published for, and that every entry matches the manifest. Exit 0 when it would be accepted",

@@ -56,11 +56,4 @@ public final class FlakeArchive {
             throw new ArchiveException("release: no flake.nix at the root");
         }
     }
-
-    /** Fails unless {@code dir} holds a {@code flake.nix} at its root. */
-    public static void requireFlake(Path dir) {
-        if (!java.nio.file.Files.isRegularFile(dir.resolve("flake.nix"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new ArchiveException("release: no flake.nix at the root");
-        }
-    }
 }

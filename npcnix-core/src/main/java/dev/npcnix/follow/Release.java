@@ -11,6 +11,7 @@ import dev.npcnix.store.RemoteUri;
 public record Release(RemoteUri remote, Etag etag, String sha256, long size) {
     /** Short form for logs: the ETag and the start of the hash. */
     public String shortId() {
-        return etag + " (sha256 " + sha256.substring(0, Math.min(12, sha256.length())) + ")";
+        String sha = "sha256 " + sha256.substring(0, Math.min(12, sha256.length()));
+        return etag.value().equals(sha256) ? sha : etag + " (" + sha + ")";
     }
 }

@@ -140,6 +140,7 @@ class FollowLoopTest {
         assertThat(outcomes.get(3)).isInstanceOf(PollOutcome.Activated.class);
 
         dataDir.storeSettings(Settings.empty());
+        stop = false;
         assertThatThrownBy(() -> loop(ExitPolicy.ANY, n -> { }).run()).isInstanceOf(StateException.class);
     }
 }
