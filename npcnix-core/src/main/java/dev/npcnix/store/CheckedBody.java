@@ -19,23 +19,24 @@ final class CheckedBody extends InputStream {
     private final RemoteUri remote;
     private final long expectedSize;
     private final MessageDigest digest;
-    private final String expectedSha256;
+    private final String expectedHex;
     private final Function<Exception, StoreException> onReadFailure;
     private long count;
     private boolean verified;
 
     /**
      * @param expectedSize bytes the store announced, or -1 when it did not say
-     * @param digest a fresh SHA-256 digest when {@code expectedSha256} is given, else null
+     * @param digest a fresh digest (SHA-256 for file stores, MD5 for S3 single-part ETags) when
+     *     {@code expectedHex} is given, else null
      * @param onReadFailure turns a failed read into the store's error
      */
-    CheckedBody(InputStream in, RemoteUri remote, long expectedSize, MessageDigest digest, String expectedSha256,
+    CheckedBody(InputStream in, RemoteUri remote, long expectedSize, MessageDigest digest, String expectedHex,
             Function<Exception, StoreException> onReadFailure) {
         this.in = Objects.requireNonNull(in);
         this.remote = remote;
         this.expectedSize = expectedSize;
         this.digest = digest;
-        this.expectedSha256 = expectedSha256;
+        this.expectedHex = expectedHex;
         this.onReadFailure = onReadFailure;
     }
 
@@ -83,9 +84,10 @@ final class CheckedBody extends InputStream {
             throw new StoreException(remote, StoreException.Reason.CORRUPT,
                     "download ended after " + count + " of " + expectedSize + " bytes", null);
         }
-        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedSha256)) {
+        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedHex)) {
             throw new StoreException(remote, StoreException.Reason.CORRUPT,
-                    "content changed while it was read (SHA-256 differs from its ETag)", null);
+                    "content does not match its ETag (" + digest.getAlgorithm()
+                            + " of the bytes received differs): corrupted in transit or changed while read", null);
         }
         verified = true;
     }

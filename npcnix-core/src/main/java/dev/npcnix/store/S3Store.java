@@ -135,8 +135,34 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }
         long size = response.contentLength() == null ? -1 : response.contentLength();
         LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
-        InputStream body = new CheckedBody(in, remote, size, null, null, e -> failure(remote, "s3:GetObject", e));
+        MessageDigest md5 = etagIsContentMd5(etag, response) ? md5() : null;
+        InputStream body = new CheckedBody(in, remote, size, md5, md5 == null ? null : etag.value(),
+                e -> failure(remote, "s3:GetObject", e));
         return new FetchResult.Download(etag, size, body);
+    }
+
+    /**
+     * Whether the ETag is the MD5 of the content, so the download can be checked against it: true for
+     * single-part uploads stored unencrypted or with SSE-S3; false for multipart ETags ({@code md5-N})
+     * and SSE-KMS / SSE-C objects, whose ETags are not content hashes.
+     */
+    static boolean etagIsContentMd5(Etag etag, GetObjectResponse response) {
+        if (!etag.value().matches("[0-9a-f]{32}")) {
+            return false;
+        }
+        if (response.sseCustomerAlgorithm() != null) {
+            return false;
+        }
+        String sse = response.serverSideEncryptionAsString();
+        return sse == null || sse.equals("AES256");
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has MD5", e);
+        }
     }
 
     @Override
