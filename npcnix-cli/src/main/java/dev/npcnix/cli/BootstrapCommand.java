@@ -6,7 +6,6 @@ import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.follow.Sleeper;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.time.Duration;
 import java.util.Optional;
@@ -72,18 +71,14 @@ final class BootstrapCommand implements Callable<Integer> {
         if (!trustedPublicKeys.isEmpty()) {
             settings = settings.withTrustedPublicKeys(trustedPublicKeys);
         }
-        dataDir.storeSettings(settings);
         ctx.err().println("npcnix: bootstrap: following " + remote + " as " + target + " (data dir " + dataDir.root() + ")");
-        root.cleanTmp(dataDir, activation);
-        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), settings))) {
-            Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
-            Bootstrap bootstrap = new Bootstrap(dataDir, root.follower(dataDir, stores, activation, false), ctx.clock(),
-                    sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m));
-            PollOutcome outcome = bootstrap.run(initial, timeout);
-            ctx.out().println(outcome instanceof PollOutcome.Activated a
-                    ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
-                    : "bootstrapped: " + target + " already applied from " + remote);
-            return ExitCodes.OK;
-        }
+        Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
+        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, follower ->
+                new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
+                        .run(initial, timeout));
+        ctx.out().println(outcome instanceof PollOutcome.Activated a
+                ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
+                : "bootstrapped: " + target + " already applied from " + remote);
+        return ExitCodes.OK;
     }
 }

@@ -57,6 +57,14 @@ final class ConfigCommand implements Callable<Integer> {
         @Option(names = "--init", scope = ScopeType.INHERIT, description = "Only set it if it is not set yet.")
         boolean init;
 
+        /** Applies {@code change} (given {@code --init}) to the stored settings of the command's data dir. */
+        static int update(CommandSpec spec, java.util.function.BiFunction<Settings, Boolean, Settings> change) {
+            boolean init = ((Set) spec.parent().userObject()).init;
+            DataDir dir = NpcnixCommand.root(spec).openDataDir();
+            dir.storeSettings(change.apply(dir.loadSettings(), init));
+            return ExitCodes.OK;
+        }
+
         @Command(name = "remote", mixinStandardHelpOptions = true, description = "Set the remote this host follows.")
         static final class Remote implements Callable<Integer> {
             @Spec
@@ -67,12 +75,7 @@ final class ConfigCommand implements Callable<Integer> {
 
             @Override
             public Integer call() {
-                NpcnixCommand root = NpcnixCommand.root(spec);
-                boolean init = ((Set) spec.parent().userObject()).init;
-                DataDir dir = root.openDataDir();
-                Settings s = dir.loadSettings();
-                dir.storeSettings(s.withRemote(uri, init));
-                return ExitCodes.OK;
+                return update(spec, (s, init) -> s.withRemote(uri, init));
             }
         }
 
@@ -86,12 +89,7 @@ final class ConfigCommand implements Callable<Integer> {
 
             @Override
             public Integer call() {
-                NpcnixCommand root = NpcnixCommand.root(spec);
-                boolean init = ((Set) spec.parent().userObject()).init;
-                DataDir dir = root.openDataDir();
-                Settings s = dir.loadSettings();
-                dir.storeSettings(s.withConfiguration(ConfigurationName.of(name), init));
-                return ExitCodes.OK;
+                return update(spec, (s, init) -> s.withConfiguration(ConfigurationName.of(name), init));
             }
         }
     }

@@ -3,10 +3,8 @@ package dev.npcnix.cli;
 import dev.npcnix.daemon.ExitPolicy;
 import dev.npcnix.daemon.FollowLoop;
 import dev.npcnix.daemon.Shutdown;
-import dev.npcnix.follow.Follower;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.RemoteStores;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,19 +49,12 @@ final class FollowCommand implements Callable<Integer> {
         CliContext ctx = root.ctx;
         ExitPolicy policy = ExitPolicy.parse(once);
         DataDir dataDir = root.openDataDir();
-        Settings before = dataDir.loadSettings();
-        Settings settings = host.apply(before, storeOptions);
-        if (!settings.equals(before)) {
-            dataDir.storeSettings(settings);
-        }
-        root.cleanTmp(dataDir, activation);
-        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), settings))) {
-            Follower follower = root.follower(dataDir, stores, activation, ignoreEtag);
+        Settings settings = host.apply(dataDir.loadSettings(), storeOptions);
+        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, follower -> {
             Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
             ctx.signals().accept(shutdown);
-            FollowLoop loop = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
-                    ctx.sleeper().orElse(shutdown.sleeper()), shutdown::isRequested, policy);
-            return loop.run();
-        }
+            return new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
+                    ctx.sleeper().orElse(shutdown.sleeper()), shutdown::isRequested, policy).run();
+        });
     }
 }

@@ -3,6 +3,7 @@ package dev.npcnix.cli;
 import dev.npcnix.activate.Activator;
 import dev.npcnix.activate.Activators;
 import dev.npcnix.state.DataDir;
+import dev.npcnix.state.Settings;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.StoreSettings;
 import java.io.IOException;
@@ -109,7 +110,7 @@ public final class NpcnixCommand implements Callable<Integer> {
     }
 
     /** The poll step for this host, as {@code follow} and {@code bootstrap} run it. */
-    dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag) {
+    private dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag) {
         dev.npcnix.follow.FollowOptions options = dev.npcnix.follow.FollowOptions.defaults()
                 .withOperation(activation.operation)
                 .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys)
@@ -121,10 +122,27 @@ public final class NpcnixCommand implements Callable<Integer> {
         return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
     }
 
-    /** Takes the activation lock once to remove what an interrupted run left in {@code tmp/}. */
-    void cleanTmp(DataDir dir, ActivationOptions activation) {
+    /** What a host command does once its settings are stored and its poll step is built. */
+    @FunctionalInterface
+    interface HostRun<T> {
+        T run(dev.npcnix.follow.Follower follower) throws InterruptedException;
+    }
+
+    /**
+     * Stores {@code settings} when they changed, removes what an interrupted run left in {@code tmp/}
+     * (under the activation lock, which every writer of {@code tmp/} holds), then runs {@code body} with
+     * the poll step for this host; the store clients are closed afterwards.
+     */
+    <T> T runHost(DataDir dir, Settings settings, StoreOptions store, ActivationOptions activation, boolean ignoreEtag,
+            HostRun<T> body) throws InterruptedException {
+        if (!settings.equals(dir.loadSettings())) {
+            dir.storeSettings(settings);
+        }
         try (var lock = dir.lockActivation(!activation.noWait, m -> ctx.err().println("npcnix: " + m))) {
             dir.cleanTmp();
+        }
+        try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
+            return body.run(follower(dir, stores, activation, ignoreEtag));
         }
     }
 

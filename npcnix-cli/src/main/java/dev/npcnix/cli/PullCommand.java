@@ -4,10 +4,10 @@ import dev.npcnix.InvalidInputException;
 import dev.npcnix.StateException;
 import dev.npcnix.archive.ArchiveException;
 import dev.npcnix.archive.FlakeArchive;
-import dev.npcnix.archive.UnpackResult;
+import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.publish.Pull;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.FetchResult;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
@@ -63,24 +63,17 @@ final class PullCommand implements Callable<Integer> {
             throw new InvalidInputException("destination " + target + ": exists and is not a directory");
         }
         Files.createDirectories(target.getParent());
-        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host));
-                FetchResult.Download download = (FetchResult.Download) stores.forRemote(from).fetch(from, Optional.empty())) {
-            var sha = java.security.MessageDigest.getInstance("SHA-256");
-            UnpackResult result;
-            try (var in = new java.security.DigestInputStream(download.body(), sha)) {
-                result = FlakeArchive.unpack(in, target, dev.npcnix.archive.UnpackLimits.defaults());
-            }
+        try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host))) {
+            Pull.Pulled pulled = Pull.into(stores, from, target, UnpackLimits.defaults());
             try {
                 FlakeArchive.requireFlake(target);
             } catch (ArchiveException e) {
                 DataDir.deleteRecursively(target);
-                throw new ArchiveException("release " + download.etag() + " of " + from + ": no flake.nix at the root", e);
+                throw new ArchiveException("release " + pulled.etag() + " of " + from + ": no flake.nix at the root", e);
             }
             ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %d bytes%n", from, target,
-                    download.etag(), java.util.HexFormat.of().formatHex(sha.digest()), result.entries(), result.contentBytes());
+                    pulled.etag(), pulled.sha256(), pulled.unpacked().entries(), pulled.unpacked().contentBytes());
             return ExitCodes.OK;
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -8,7 +8,7 @@ import dev.npcnix.sign.ManifestVerifier;
 import dev.npcnix.sign.NixKeys;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.FetchResult;
+import dev.npcnix.publish.Pull;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
@@ -71,9 +71,8 @@ final class VerifyCommand implements Callable<Integer> {
             if (release.contains("://") && !Files.exists(file)) {
                 RemoteUri uri = RemoteUri.parse(release);
                 remote = Optional.of(uri);
-                try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host));
-                        FetchResult.Download d = (FetchResult.Download) stores.forRemote(uri).fetch(uri, Optional.empty())) {
-                    FlakeArchive.unpack(d.body(), tree, UnpackLimits.defaults());
+                try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host))) {
+                    Pull.into(stores, uri, tree, UnpackLimits.defaults());
                 }
             } else {
                 remote = Optional.ofNullable(expectedRemote);

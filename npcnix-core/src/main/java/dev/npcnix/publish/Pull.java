@@ -1,0 +1,47 @@
+package dev.npcnix.publish;
+
+import dev.npcnix.archive.FlakeArchive;
+import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.archive.UnpackResult;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.FetchResult;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.RemoteUri;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/** Downloads a remote's release and unpacks it safely, hashing the bytes as they stream through. */
+public final class Pull {
+    private Pull() {
+    }
+
+    /** What was pulled: the store's ETag, the SHA-256 of the packed bytes, and what the unpack created. */
+    public record Pulled(RemoteUri remote, Etag etag, String sha256, UnpackResult unpacked) {
+    }
+
+    /**
+     * Streams the remote's current release into {@code dest} (which must not exist). On any failure
+     * nothing is left at {@code dest}.
+     */
+    public static Pulled into(RemoteStores stores, RemoteUri remote, Path dest, UnpackLimits limits) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
+        try (FetchResult.Download download = (FetchResult.Download) stores.forRemote(remote).fetch(remote, Optional.empty());
+                DigestInputStream in = new DigestInputStream(download.body(), sha)) {
+            UnpackResult result = FlakeArchive.unpack(in, dest, limits);
+            return new Pulled(remote, download.etag(), HexFormat.of().formatHex(sha.digest()), result);
+        } catch (IOException e) {
+            throw new UncheckedIOException("remote " + remote + ": " + e.getMessage(), e);
+        }
+    }
+}
