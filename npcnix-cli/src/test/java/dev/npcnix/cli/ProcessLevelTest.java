@@ -1,0 +1,108 @@
+package dev.npcnix.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.npcnix.testing.FakeNixosRebuild;
+import dev.npcnix.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Signals and the activation lock with the real entry point in separate JVMs. */
+class ProcessLevelTest {
+    private static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private final CliRunner cli = new CliRunner();
+    private FakeNixosRebuild rebuild;
+    private final Map<String, String> env = new HashMap<>();
+    private String remote;
+    private String data;
+
+    @BeforeEach
+    void setUp() {
+        rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
+        env.putAll(rebuild.env());
+        env.put("NPCNIX_DATA_DIR", tmp.resolve("data").toString());
+        env.put("JOURNAL_STREAM", "8:1234"); // log as under systemd
+        cli.env(env);
+        remote = tmp.resolve("store/prod.npcnix").toUri().toString();
+        data = tmp.resolve("data").toString();
+        Path flake = Fixtures.webFlake(tmp.resolve("flake"));
+        assertThat(cli.run("publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+    }
+
+    private Path log(String name) {
+        return tmp.resolve(name + ".log");
+    }
+
+    @Test
+    void sigtermWhileSleepingExitsAtOnceWithStatusZero() throws Exception {
+        try (NpcnixProcess daemon = NpcnixProcess.start(env, log("daemon"), "follow", "--remote", remote, "--configuration", "web",
+                "--min-sleep-secs", "3600", "--max-sleep-secs", "3600")) {
+            daemon.awaitOutput("activated release", START);
+            NpcnixProcess.await(START, "the daemon to sleep", () -> rebuild.invocations().size() == 1);
+            daemon.signal("TERM");
+            assertThat(daemon.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(daemon.process().exitValue()).isZero();
+            assertThat(daemon.output()).contains("<6>INFO ").contains("SIGTERM: exiting");
+        }
+    }
+
+    @Test
+    void sigtermDuringAnActivationLetsItFinishAndRecordsIt() throws Exception {
+        rebuild.sleepFor(3);
+        try (NpcnixProcess daemon = NpcnixProcess.start(env, log("daemon"), "follow", "--once=activate", "--remote", remote,
+                "--configuration", "web")) {
+            NpcnixProcess.await(START, "nixos-rebuild to start", () -> rebuild.invocations().size() == 1);
+            daemon.signal("TERM");
+            daemon.awaitOutput("exiting once the running activation finishes", START);
+            assertThat(daemon.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(daemon.process().exitValue()).isZero();
+            assertThat(rebuild.invocations().get(0).finished()).as("nixos-rebuild ran to the end").isTrue();
+            assertThat(cli.run("status").out()).contains("last attempt:").contains("activated");
+        }
+    }
+
+    @Test
+    void aSecondSigtermExitsImmediately() throws Exception {
+        rebuild.sleepFor(600);
+        try (NpcnixProcess daemon = NpcnixProcess.start(env, log("daemon"), "follow", "--once=activate", "--remote", remote,
+                "--configuration", "web")) {
+            NpcnixProcess.await(START, "nixos-rebuild to start", () -> rebuild.invocations().size() == 1);
+            daemon.signal("TERM");
+            daemon.awaitOutput("exiting once the running activation finishes", START);
+            daemon.signal("TERM");
+            assertThat(daemon.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(daemon.process().exitValue()).isEqualTo(143);
+            assertThat(Files.readString(tmp.resolve("data/config.json"))).contains("\"last_etag\": \"\"");
+        }
+    }
+
+    @Test
+    void aSecondActivationWaitsForTheLockOrFailsWithNoWait() throws Exception {
+        rebuild.sleepFor(3);
+        try (NpcnixProcess first = NpcnixProcess.start(env, log("first"), "follow", "--once", "--remote", remote,
+                "--configuration", "web")) {
+            NpcnixProcess.await(START, "the first activation to start", () -> rebuild.invocations().size() == 1);
+
+            CliRunner.Result noWait = cli.run("activate", "--src", tmp.resolve("flake").toString(), "--no-wait");
+            assertThat(noWait.code()).isEqualTo(3);
+            assertThat(noWait.err()).contains("another npcnix activation is running");
+
+            CliRunner.Result waited = cli.run("activate", "--src", tmp.resolve("flake").toString());
+            assertThat(waited.code()).as(waited.err()).isZero();
+            assertThat(waited.err()).contains("waiting for another npcnix activation to finish");
+            assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(rebuild.invocations()).hasSize(2).allSatisfy(i -> assertThat(i.finished()).isTrue());
+        }
+    }
+}
