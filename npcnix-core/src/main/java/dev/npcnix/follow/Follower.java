@@ -177,6 +177,9 @@ public final class Follower {
             }
             log.info("activated release {} of {} as {} in {} s", release.shortId(), remote, configuration, took.toSeconds());
             return new PollOutcome.Activated(release, configuration, took);
+        } catch (StateException e) {
+            // The host's own files (disk full, permissions): not the release's fault, never quarantined.
+            throw e;
         } catch (NpcnixException e) {
             return failed(state, remote, configuration, release, started, e);
         } catch (IOException e) {
