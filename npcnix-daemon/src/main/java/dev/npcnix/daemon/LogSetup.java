@@ -50,12 +50,11 @@ public final class LogSetup {
         appender.start();
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(appender);
+        // Libraries (AWS SDK, HTTP clients) stay at WARN even with --verbose: their debug output is
+        // noise for operators and may carry request details that do not belong in a journal.
         root.setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
         ctx.getLogger("dev.npcnix").setLevel(level);
         ctx.getLogger("nixos-rebuild").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.INFO : level);
-        if (level.toInt() <= Level.DEBUG_INT) {
-            root.setLevel(Level.INFO);
-        }
     }
 
     /** {@code <N>} for the event's level, as sd-daemon(3) defines. */
