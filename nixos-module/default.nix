@@ -105,6 +105,8 @@ in
         // {
           # nix keeps its flake and fetcher caches under $HOME/.cache, as for nixos-upgrade.
           HOME = "/root";
+          # Without a UTF-8 locale the JVM cannot encode non-ASCII file names in a flake.
+          LANG = "C.UTF-8";
           NPCNIX_JAVA_OPTS = lib.concatStringsSep " " (cfg.javaOptions ++ [ "-Djava.io.tmpdir=${jvmTmpDir}" ]);
         }
         // cfg.environment;
