@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
             "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
             "  4  internal error",
             "",
-            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, AWS_REGION, AWS_PROFILE,",
+            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT, AWS_REGION, AWS_PROFILE,",
             "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
     static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
