@@ -184,6 +184,27 @@ class HostileReleaseTest {
         assertThat(rebuild.invocations()).hasSize(1);
     }
 
+    @Test
+    void aFailedPullLeavesAnEmptyDestinationAndMissingParentsAsTheyWere() throws Exception {
+        Path store = tmp.resolve("store/prod.npcnix");
+        Files.createDirectories(store.getParent());
+        Files.write(store, HostileArchives.byName("dotdot").bytes().get());
+        String remote = store.toUri().toString();
+
+        Path empty = Files.createDirectories(tmp.resolve("pull/empty"));
+        TreeSnapshot before = TreeSnapshot.of(tmp);
+        CliRunner.Result intoEmpty = cli.run("pull", "--remote", remote, "--dst", empty.toString());
+        assertThat(intoEmpty.code()).as(intoEmpty.err()).isEqualTo(1);
+        assertThat(TreeSnapshot.of(tmp)).as("the empty destination is still there").isEqualTo(before);
+
+        CliRunner.Result deep = cli.run("pull", "--remote", remote, "--dst", tmp.resolve("pull/new/deeper/dst").toString());
+        assertThat(deep.code()).as(deep.err()).isEqualTo(1);
+        CliRunner.Result missing = cli.run("pull", "--remote", tmp.resolve("store/none.npcnix").toUri().toString(),
+                "--dst", tmp.resolve("pull/other/dst").toString());
+        assertThat(missing.code()).as(missing.err()).isEqualTo(1);
+        assertThat(TreeSnapshot.of(tmp)).as("no parent directory left behind").isEqualTo(before);
+    }
+
     /** Publishes the sample flake to {@code remote} and lets the host apply it; returns its ETag. */
     private String applyAGoodRelease(String remote) {
         String etag = HostFiles.publishedEtag(cli.run("publish", "--src", flake.toString(), "--remote", remote));
