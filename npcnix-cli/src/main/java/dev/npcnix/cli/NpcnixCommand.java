@@ -121,10 +121,15 @@ public final class NpcnixCommand implements Callable<Integer> {
         return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
     }
 
-    /** Takes the activation lock once to remove what an interrupted run left in {@code tmp/}. */
+    /**
+     * Takes the activation lock once to remove what an interrupted run left in {@code tmp/}, and loads the
+     * zstd codec from there: a process killed while zstd-jni unpacks its library then leaves it in
+     * {@code tmp/}, cleaned at the next start, not in {@code java.io.tmpdir}, cleaned never.
+     */
     void cleanTmp(DataDir dir, ActivationOptions activation) {
         try (var lock = dir.lockActivation(!activation.noWait, m -> ctx.err().println("npcnix: " + m))) {
             dir.cleanTmp();
+            dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
     }
 
