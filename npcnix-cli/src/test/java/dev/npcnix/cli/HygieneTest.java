@@ -8,7 +8,10 @@ import dev.npcnix.testing.s3.S3Server;
 import dev.npcnix.testing.s3.S3ServerExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -70,5 +73,82 @@ class HygieneTest {
         assertThat(rebuild.invocations()).hasSize(2);
         assertThat(noTmpdir).doesNotExist();
         assertThat(HostFiles.list(data.resolve("tmp"))).isEmpty();
+    }
+
+    @Test
+    void aFreshBootstrapMakesAPrivateDataDirAndPrivateFiles() {
+        String fileRemote = tmp.resolve("store/prod.npcnix").toUri().toString();
+        assertThat(cli.run("publish", "--src", flake.toString(), "--remote", fileRemote).code()).isZero();
+        Path data = tmp.resolve("var/lib/npcnix");
+
+        CliRunner.Result r = cli.run("--data-dir", data.toString(), "bootstrap", "--remote", fileRemote, "--configuration", "web");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(mode(data)).isEqualTo("rwx------");
+        assertThat(mode(data.resolve("tmp"))).isEqualTo("rwx------");
+        assertThat(HostFiles.list(data)).containsExactlyInAnyOrder("config.json", "state.json", "activate.lock", "tmp");
+        for (String file : List.of("config.json", "state.json", "activate.lock")) {
+            assertThat(mode(data.resolve(file))).as(file).isEqualTo("rw-------");
+        }
+        assertThat(HostFiles.list(data.resolve("tmp"))).isEmpty();
+    }
+
+    @Test
+    void noCredentialReachesAnOutputOrALogEvenWhenTheStoreRefusesThem() throws Exception {
+        long mark = HostFiles.logMark();
+        String wrongSecret = "wrong/" + S3Server.SECRET_KEY;
+        String unknownKeyId = "AKIANPCNIXUNKNOWN000";
+        assertThat(cli.run("-v", "publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+        List<CliRunner.Result> results = new ArrayList<>();
+        for (Map<String, String> keys : List.of(
+                Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", wrongSecret),
+                Map.of("AWS_ACCESS_KEY_ID", unknownKeyId, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY))) {
+            CliRunner refused = new CliRunner();
+            refused.env(rebuild.env()).env(s3Env).env(keys);
+            Path data = tmp.resolve("data-" + results.size());
+            results.add(refused.run("-v", "pull", "--remote", remote, "--dst", tmp.resolve("pulled").toString()));
+            results.add(refused.run("-v", "publish", "--src", flake.toString(), "--remote", remote));
+            results.add(refused.run("-v", "--data-dir", data.toString(), "bootstrap", "--remote", remote,
+                    "--configuration", "web", "--timeout", "5m"));
+            results.add(refused.run("--data-dir", data.toString(), "status"));
+        }
+        assertThat(results).filteredOn(r -> r.code() != 0).hasSize(6);
+
+        StringBuilder everything = new StringBuilder(HostFiles.logSince(mark));
+        results.forEach(r -> everything.append(r.out()).append(r.err()));
+        assertThat(everything).as("the refusals were exercised")
+                .contains("request signature rejected, check the secret key", "the access key id is not known to the store");
+        for (Path log : suiteLogs()) {
+            everything.append(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        assertThat(everything.toString()).doesNotContain(S3Server.ACCESS_KEY, S3Server.SECRET_KEY, unknownKeyId);
+    }
+
+    /** The logs of the suite so far: every module's captured events and test output (this module's too). */
+    private static List<Path> suiteLogs() throws java.io.IOException {
+        List<Path> logs = new ArrayList<>();
+        Path root = Path.of("").toAbsolutePath().getParent();
+        try (var modules = Files.list(root)) {
+            for (Path module : modules.toList()) {
+                for (Path dir : List.of(module.resolve("target/test-logs"), module.resolve("target/surefire-reports"))) {
+                    if (Files.isDirectory(dir)) {
+                        try (var files = Files.walk(dir)) {
+                            files.filter(Files::isRegularFile)
+                                    .filter(p -> p.toString().endsWith(".log") || p.toString().endsWith(".txt"))
+                                    .forEach(logs::add);
+                        }
+                    }
+                }
+            }
+        }
+        return logs;
+    }
+
+    private static String mode(Path p) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
