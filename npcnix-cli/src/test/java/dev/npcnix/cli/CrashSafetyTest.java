@@ -94,9 +94,23 @@ class CrashSafetyTest {
     void sigkillAtRandomMomentsNeverCorruptsTheHostAndItConverges() throws Exception {
         assertThat(KILLS).as("-Dnpcnix.kills").isGreaterThanOrEqualTo(1);
         Map<Moment, Integer> landed = new EnumMap<>(Moment.class);
+        int[] kills = {0};
+        int[] recoveries = {0};
+        try {
+            killAndRestart(landed, kills, recoveries);
+        } finally {
+            HostFiles.figure("kills: " + kills[0] + " / " + recoveries[0] + " recoveries, " + (kills[0] - recoveries[0])
+                    + " lost (landed " + landed + ", seed " + SEED + ", " + rebuild.invocations().size() + " nixos-rebuild runs)");
+        }
+    }
+
+    /**
+     * The kill loop; a kill counts as recovered once the next start cleaned up after it and the host then
+     * converged (the last one: once the final start converged).
+     */
+    private void killAndRestart(Map<Moment, Integer> landed, int[] kills, int[] recoveries) throws Exception {
         Set<String> leftovers = new HashSet<>();
         Set<String> tornWrites = new HashSet<>();
-        int recoveries = 0;
         int offset = random.nextInt(Moment.values().length);
         for (int kill = 1; kill <= KILLS; kill++) {
             String etag = publishNext();
@@ -113,8 +127,10 @@ class CrashSafetyTest {
                         .noneMatch(name -> Files.exists(data.resolve(name)));
                 leftovers.clear();
                 tornWrites.clear();
+                recoveries[0] = kills[0];
             }
             killTree(daemon);
+            kills[0]++;
             landed.merge(at, 1, Integer::sum);
             String when = "after kill " + kill + " (" + at + ")";
             for (String name : HostFiles.list(data)) {
@@ -125,7 +141,6 @@ class CrashSafetyTest {
             }
             assertHostIsConsistent(when);
             leftovers.addAll(HostFiles.list(data.resolve("tmp")));
-            recoveries++;
         }
 
         String last = publishNext();
@@ -142,9 +157,7 @@ class CrashSafetyTest {
         FakeNixosRebuild.Invocation lastRun = rebuild.invocations().get(rebuild.invocations().size() - 1);
         assertThat(lastRun.finished()).isTrue();
         assertThat(lastRun.tree().resolve("hosts/web.nix")).content().contains("\"v" + version + "\"");
-
-        HostFiles.figure("kills: " + KILLS + " / " + recoveries + " recoveries, " + (KILLS - recoveries) + " lost (landed "
-                + landed + ", seed " + SEED + ", " + rebuild.invocations().size() + " nixos-rebuild runs)");
+        recoveries[0] = kills[0];
     }
 
     @Test
