@@ -168,7 +168,10 @@ public final class Follower {
                 // config.json first: it is what says the release is applied. A crash before state.json
                 // is written loses only a history line.
                 dataDir.storeSettings(dataDir.loadSettings().withLastReconfiguration(clock.instant(), release.etag(), configuration));
-                HostState next = state.withAttempt(attempt(started, took, release, configuration, HostState.Result.ACTIVATED, null))
+                // state.json as it is now, not as the poll found it: `npcnix retry` takes no lock and may
+                // have run during a long activation
+                HostState next = dataDir.loadState()
+                        .withAttempt(attempt(started, took, release, configuration, HostState.Result.ACTIVATED, null))
                         .withLastSeen(seen);
                 if (sequence.isPresent()) {
                     next = next.withHighestSequence(sequence.getAsLong());
@@ -256,7 +259,8 @@ public final class Follower {
         }
         if (!options.dryRun()) {
             enter(Phase.RECORDING);
-            HostState next = state.withAttempt(attempt(started, took, release, configuration, HostState.Result.FAILED, e, errorClass));
+            HostState next = dataDir.loadState() // as it is now (see above)
+                    .withAttempt(attempt(started, took, release, configuration, HostState.Result.FAILED, e, errorClass));
             if (!e.isTransient()) {
                 ignoreEtagPending = false;
                 next = next.withQuarantine(new HostState.Quarantine(remote.toString(), release.etag().value(), release.sha256(),
@@ -272,7 +276,7 @@ public final class Follower {
         if (options.dryRun()) {
             dryRunLastSeen = seen;
         } else if (!seen.equals(state.lastSeen())) {
-            dataDir.storeState(state.withLastSeen(seen));
+            dataDir.storeState(dataDir.loadState().withLastSeen(seen));
         }
     }
 

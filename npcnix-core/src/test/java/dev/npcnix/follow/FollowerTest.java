@@ -249,6 +249,25 @@ class FollowerTest {
     }
 
     @Test
+    void aRetryRunWhileAnotherReleaseActivatesIsNotUndone() throws Exception {
+        publish();
+        rebuild.exitWith(1);
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Failed.class);
+        assertThat(dataDir.loadState().quarantined()).hasSize(1);
+        rebuild.exitWith(0);
+        Files.writeString(flake.resolve("hosts/web.nix"), "{ config.system.build.toplevel = \"v2\"; }\n");
+        publish();
+
+        // `npcnix retry` (which takes no lock) runs while the daemon activates the new release
+        Follower f = new Follower(dataDir, stores, request -> dataDir.storeState(dataDir.loadState().withoutQuarantine()),
+                clock, FollowOptions.defaults());
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+
+        assertThat(dataDir.loadState().quarantined()).as("the retry's effect").isEmpty();
+        assertThat(dataDir.loadState().history()).hasSize(2);
+    }
+
+    @Test
     void reportsPhasesSoTheDaemonKnowsWhenAnActivationRuns() {
         publish();
         java.util.List<Follower.Phase> phases = new java.util.ArrayList<>();
