@@ -125,8 +125,14 @@ public final class Follower {
             }
             work = dataDir.newTempDir("release-");
             Path archive = work.resolve("release.npcnix");
-            try (FetchResult.Download download = (FetchResult.Download) fetched) {
+            FetchResult.Download download = (FetchResult.Download) fetched;
+            try (download) {
                 release = download(remote, download, archive);
+            } catch (ArchiveException e) {
+                // over the size limit, refused unread: still this release's fault, known by its ETag, so
+                // quarantined like any other (else every poll would fetch it again)
+                release = new Release(remote, download.etag(), null, Math.max(download.size(), 0));
+                throw e;
             }
             HostState.LastSeen seen = new HostState.LastSeen(remote.toString(), release.etag().value(), configuration.value());
 

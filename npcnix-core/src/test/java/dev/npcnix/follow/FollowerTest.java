@@ -268,6 +268,21 @@ class FollowerTest {
     }
 
     @Test
+    void aReleaseOverTheSizeLimitIsQuarantinedAndNotDownloadedAgain() {
+        PublishResult release = publish();
+        Follower small = follower(FollowOptions.defaults().withLimits(dev.npcnix.archive.UnpackLimits.defaults(), 100));
+
+        assertThat(small.pollOnce()).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+            assertThat(f.isTransient()).isFalse();
+            assertThat(f.error().getMessage()).contains("more than the limit of 100");
+        });
+        assertThat(dataDir.loadState().quarantined()).singleElement()
+                .satisfies(q -> assertThat(q.etag()).isEqualTo(release.etag().value()));
+        assertThat(small.pollOnce()).isInstanceOf(PollOutcome.Quarantined.class);
+        assertThat(rebuild.invocations()).isEmpty();
+    }
+
+    @Test
     void reportsPhasesSoTheDaemonKnowsWhenAnActivationRuns() {
         publish();
         java.util.List<Follower.Phase> phases = new java.util.ArrayList<>();
