@@ -33,8 +33,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Store faults between a following host and its S3 store, injected by a proxy in front of the in-JVM S3
- * server: refused connections, 500, 503 SlowDown, 403, 404, a stalled response, a connection reset in
- * the middle of the body, corrupted body bytes, a redirect to another host. For each, the daemon's polls
+ * server: refused connections, 500, 503 SlowDown, 403, 404, a stalled response, a body that stalls or a
+ * connection reset in the middle, corrupted body bytes, a redirect to another host. For each, the daemon's polls
  * fail as transient (nothing activated, nothing quarantined, the applied release stays recorded), it
  * keeps running with growing backoff, and it converges to the new release once the store is healthy.
  */
@@ -109,7 +109,7 @@ class StoreFaultTest {
         assertThat(HostFiles.settings(data).lastEtag()).isEqualTo(v1);
         String v2 = publish("v2");
 
-        if (fault == Fault.STALL) {
+        if (fault == Fault.STALL || fault == Fault.STALL_MID_BODY) {
             // a stalled store must fail the poll after the read timeout (the SDK tries 3 times per poll)
             host.env(Map.of(StoreOptions.READ_TIMEOUT_ENV, "PT0.5S"));
         }
@@ -153,7 +153,7 @@ class StoreFaultTest {
         if (fault == Fault.CORRUPT_BODY) {
             assertThat(log).contains("content does not match its ETag");
         }
-        if (fault == Fault.STALL) {
+        if (fault == Fault.STALL || fault == Fault.STALL_MID_BODY) {
             assertThat(log).contains("SocketTimeoutException");
         }
         if (fault != Fault.REFUSE) {

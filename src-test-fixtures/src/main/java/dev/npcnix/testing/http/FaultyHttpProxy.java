@@ -46,6 +46,8 @@ public final class FaultyHttpProxy implements AutoCloseable {
         NOT_FOUND_404,
         /** Take the request and never answer; the client's read timeout must end it. */
         STALL,
+        /** Forward the response head and half the body, then send nothing more; the read timeout must end it. */
+        STALL_MID_BODY,
         /** Forward the response head and half the body, then reset the connection. */
         RESET_MID_BODY,
         /** Forward the response with bytes of the body flipped, keeping its length and headers. */
@@ -272,6 +274,16 @@ public final class FaultyHttpProxy implements AutoCloseable {
                 return false;
             }
             long length = Long.parseLong(cl.strip());
+            if (now == Fault.STALL_MID_BODY) {
+                faulted.incrementAndGet();
+                copy(upIn, out, length / 2, false);
+                out.flush();
+                InputStream fromClient = client.getInputStream();
+                while (fromClient.read() >= 0) {
+                    // hold the rest until the client gives up or the proxy heals
+                }
+                return false;
+            }
             if (now == Fault.RESET_MID_BODY) {
                 faulted.incrementAndGet();
                 copy(upIn, out, length / 2, false);
