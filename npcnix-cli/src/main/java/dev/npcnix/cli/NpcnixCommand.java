@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
             "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
             "  4  internal error",
             "",
-            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, AWS_REGION, AWS_PROFILE,",
+            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT, AWS_REGION, AWS_PROFILE,",
             "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
     static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
@@ -130,8 +130,10 @@ public final class NpcnixCommand implements Callable<Integer> {
 
     /**
      * Stores {@code settings} when they changed, removes what an interrupted run left in {@code tmp/}
-     * (under the activation lock, which every writer of {@code tmp/} holds), then runs {@code body} with
-     * the poll step for this host; the store clients are closed afterwards.
+     * (under the activation lock, which every writer of {@code tmp/} holds) and loads the zstd codec from
+     * there (a process killed while zstd-jni unpacks its library then leaves it in {@code tmp/}, cleaned
+     * at the next start, not in {@code java.io.tmpdir}, cleaned never), then runs {@code body} with the
+     * poll step for this host; the store clients are closed afterwards.
      */
     <T> T runHost(DataDir dir, Settings settings, StoreOptions store, ActivationOptions activation, boolean ignoreEtag,
             HostRun<T> body) throws InterruptedException {
@@ -140,6 +142,7 @@ public final class NpcnixCommand implements Callable<Integer> {
         }
         try (var lock = dir.lockActivation(!activation.noWait, m -> ctx.err().println("npcnix: " + m))) {
             dir.cleanTmp();
+            dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
         try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
             return body.run(follower(dir, stores, activation, ignoreEtag));

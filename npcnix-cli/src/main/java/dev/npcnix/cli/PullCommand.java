@@ -13,7 +13,9 @@ import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,17 +54,39 @@ final class PullCommand implements Callable<Integer> {
         RemoteUri from = Optional.ofNullable(remote).or(host::remote).orElseThrow(() -> new StateException(
                 "no --remote given and this host follows none (data dir " + root.dataDirPath() + ")"));
         Path target = dst.toAbsolutePath().normalize();
+        // On failure the file system is left as it was: an empty destination given is put back, and
+        // parent directories created for the pull are removed again.
+        Set<PosixFilePermission> emptyDestination = null;
         if (Files.isDirectory(target)) {
             try (var entries = Files.list(target)) {
                 if (entries.findAny().isPresent()) {
                     throw new InvalidInputException("destination " + target + ": exists and is not empty");
                 }
             }
+            emptyDestination = Files.getPosixFilePermissions(target);
             Files.delete(target);
         } else if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidInputException("destination " + target + ": exists and is not a directory");
         }
-        Files.createDirectories(target.getParent());
+        Path firstCreated = null;
+        for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
+        boolean pulled = false;
+        try {
+            Files.createDirectories(target.getParent());
+            int code = pull(root, host, from, target);
+            pulled = true;
+            return code;
+        } finally {
+            if (!pulled) {
+                undo(target, emptyDestination, firstCreated);
+            }
+        }
+    }
+
+    private int pull(NpcnixCommand root, Settings host, RemoteUri from, Path target) throws IOException {
+        CliContext ctx = root.ctx;
         try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host))) {
             Pull.Pulled pulled = Pull.into(stores, from, target, UnpackLimits.defaults());
             try {
@@ -74,6 +98,22 @@ final class PullCommand implements Callable<Integer> {
             ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %d bytes%n", from, target,
                     pulled.etag(), pulled.sha256(), pulled.unpacked().entries(), pulled.unpacked().contentBytes());
             return ExitCodes.OK;
+        }
+    }
+
+    private static void undo(Path target, Set<PosixFilePermission> emptyDestination, Path firstCreated) {
+        try {
+            if (emptyDestination != null && !Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(target);
+                Files.setPosixFilePermissions(target, emptyDestination);
+            }
+            if (firstCreated != null) {
+                for (Path p = target.getParent(); p != null && p.startsWith(firstCreated); p = p.getParent()) {
+                    Files.deleteIfExists(p); // only empty directories: anything else put there stays
+                }
+            }
+        } catch (IOException e) {
+            // the pull already failed; that is the error to report
         }
     }
 }

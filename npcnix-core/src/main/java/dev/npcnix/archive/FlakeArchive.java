@@ -50,6 +50,22 @@ public final class FlakeArchive {
         return SafeUnpacker.unpack(in, dest, limits, Objects.requireNonNull(observer, "observer"));
     }
 
+    /**
+     * Loads zstd's native library now, unpacking it into {@code privateTempDir} instead of
+     * {@code java.io.tmpdir}; does nothing when it is loaded already. zstd-jni deletes its unpacked copy
+     * once loaded, but a process killed in between leaves a library file behind, in a directory nobody
+     * cleans. A daemon passes its data dir's {@code tmp/}, which it empties at every start. When loading
+     * from there fails, the library is loaded the usual way on first use.
+     */
+    public static void loadCodec(Path privateTempDir) {
+        try {
+            com.github.luben.zstd.util.Native.load(privateTempDir.toFile());
+        } catch (LinkageError | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(FlakeArchive.class)
+                    .debug("cannot load the zstd library from {}: {}", privateTempDir, e.toString());
+        }
+    }
+
     /** Checks that an unpacked release is a flake. */
     public static void requireFlake(Path dir) {
         if (!Files.isRegularFile(dir.resolve("flake.nix"))) {

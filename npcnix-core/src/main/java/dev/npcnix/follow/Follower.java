@@ -125,8 +125,14 @@ public final class Follower {
             }
             work = dataDir.newTempDir("release-");
             Path archive = work.resolve("release.npcnix");
-            try (FetchResult.Download download = (FetchResult.Download) fetched) {
+            FetchResult.Download download = (FetchResult.Download) fetched;
+            try (download) {
                 release = download(remote, download, archive);
+            } catch (ArchiveException e) {
+                // over the size limit, refused unread: still this release's fault, known by its ETag, so
+                // quarantined like any other (else every poll would fetch it again)
+                release = new Release(remote, download.etag(), null, Math.max(download.size(), 0));
+                throw e;
             }
             HostState.LastSeen seen = new HostState.LastSeen(remote.toString(), release.etag().value(), configuration.value());
 
@@ -168,7 +174,10 @@ public final class Follower {
                 // config.json first: it is what says the release is applied. A crash before state.json
                 // is written loses only a history line.
                 dataDir.storeSettings(dataDir.loadSettings().withLastReconfiguration(clock.instant(), release.etag(), configuration));
-                HostState next = state.withAttempt(attempt(started, took, release, configuration, HostState.Result.ACTIVATED, null))
+                // state.json as it is now, not as the poll found it: `npcnix retry` takes no lock and may
+                // have run during a long activation
+                HostState next = dataDir.loadState()
+                        .withAttempt(attempt(started, took, release, configuration, HostState.Result.ACTIVATED, null))
                         .withLastSeen(seen);
                 if (sequence.isPresent()) {
                     next = next.withHighestSequence(sequence.getAsLong());
@@ -259,7 +268,8 @@ public final class Follower {
         }
         if (!options.dryRun()) {
             enter(Phase.RECORDING);
-            HostState next = state.withAttempt(attempt(started, took, release, configuration, HostState.Result.FAILED, e, errorClass));
+            HostState next = dataDir.loadState() // as it is now (see above)
+                    .withAttempt(attempt(started, took, release, configuration, HostState.Result.FAILED, e, errorClass));
             if (!e.isTransient()) {
                 ignoreEtagPending = false;
                 next = next.withQuarantine(new HostState.Quarantine(remote.toString(), release.etag().value(), release.sha256(),
@@ -275,7 +285,7 @@ public final class Follower {
         if (options.dryRun()) {
             dryRunLastSeen = seen;
         } else if (!seen.equals(state.lastSeen())) {
-            dataDir.storeState(state.withLastSeen(seen));
+            dataDir.storeState(dataDir.loadState().withLastSeen(seen));
         }
     }
 

@@ -194,8 +194,10 @@ public final class DataDir {
     }
 
     /**
-     * Removes what an interrupted earlier run left in {@code tmp/}. Call with the activation lock held:
-     * every writer of {@code tmp/} holds it.
+     * Removes what an interrupted earlier run left in {@code tmp/}, and the temp files of atomic writes
+     * of {@code config.json} and {@code state.json} that a process killed mid-write left next to them.
+     * Call with the activation lock held: every writer of {@code tmp/} holds it (a settings write that
+     * loses its temp file here retries, see {@link #writeAtomically}).
      *
      * @return how many entries were removed
      */
@@ -210,6 +212,15 @@ public final class DataDir {
             createPrivateDir(tmp());
         } catch (IOException e) {
             throw new UncheckedIOException("data dir " + root + ": cannot clean tmp/: " + e.getMessage(), e);
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, DataDir::isAtomicWriteTemp)) {
+            for (Path p : entries) {
+                if (Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("data dir " + root + ": cannot remove leftover temp files: " + e.getMessage(), e);
         }
         if (removed > 0) {
             log.info("removed {} leftover entries from {}", removed, tmp());
@@ -235,8 +246,28 @@ public final class DataDir {
         }
     }
 
-    /** Writes {@code content} to {@code target} atomically: temp file, fsync, rename, fsync of the directory. */
+    /** The temp file names {@link #writeAtomically} uses: {@code .config.json.<random>.tmp}. */
+    private static boolean isAtomicWriteTemp(Path p) {
+        String name = p.getFileName().toString();
+        return (name.startsWith("." + CONFIG_FILE + ".") || name.startsWith("." + STATE_FILE + ".")) && name.endsWith(".tmp");
+    }
+
+    /**
+     * Writes {@code content} to {@code target} atomically: temp file, fsync, rename, fsync of the directory.
+     * Tries twice: a daemon starting meanwhile may have removed the temp file as a crash's leftover.
+     */
     void writeAtomically(Path target, byte[] content) {
+        try {
+            writeAtomicallyOnce(target, content);
+        } catch (StateException e) {
+            if (!(e.getCause() instanceof NoSuchFileException)) {
+                throw e;
+            }
+            writeAtomicallyOnce(target, content);
+        }
+    }
+
+    private void writeAtomicallyOnce(Path target, byte[] content) {
         Path dir = target.getParent();
         Path temp = null;
         try {

@@ -259,7 +259,9 @@ final class S3Store implements RemoteStore, AutoCloseable {
                     + bucketRegion.map(r -> ": bucket " + remote.bucket() + " is in " + r).orElse("")
                     + " (set --remote-region)", e);
         }
-        if (status == 401 || status == 403 || ACCESS_CODES.contains(code)) {
+        // Set.of(...).contains(null) throws: answers without an S3 error code (a 307, a proxy's HTML
+        // error page) must still become a store failure, not crash the daemon.
+        if (status == 401 || status == 403 || (code != null && ACCESS_CODES.contains(code))) {
             return new StoreException(remote, StoreException.Reason.ACCESS_DENIED,
                     "access denied (" + action + ")" + accessHint(code), e);
         }
@@ -273,7 +275,8 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }
         String text = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
         return new StoreException(remote, StoreException.Reason.OTHER, "HTTP " + status
-                + (code == null ? "" : " " + code) + (text == null ? "" : ": " + Redact.message(text)), e);
+                + (code == null ? "" : " " + code) + (text == null ? "" : ": " + Redact.message(text))
+                + (status >= 300 && status < 400 ? " (redirects are not followed)" : ""), e);
     }
 
     private static String accessHint(String code) {

@@ -249,6 +249,40 @@ class FollowerTest {
     }
 
     @Test
+    void aRetryRunWhileAnotherReleaseActivatesIsNotUndone() throws Exception {
+        publish();
+        rebuild.exitWith(1);
+        assertThat(follower().pollOnce()).isInstanceOf(PollOutcome.Failed.class);
+        assertThat(dataDir.loadState().quarantined()).hasSize(1);
+        rebuild.exitWith(0);
+        Files.writeString(flake.resolve("hosts/web.nix"), "{ config.system.build.toplevel = \"v2\"; }\n");
+        publish();
+
+        // `npcnix retry` (which takes no lock) runs while the daemon activates the new release
+        Follower f = new Follower(dataDir, stores, request -> dataDir.storeState(dataDir.loadState().withoutQuarantine()),
+                clock, FollowOptions.defaults());
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+
+        assertThat(dataDir.loadState().quarantined()).as("the retry's effect").isEmpty();
+        assertThat(dataDir.loadState().history()).hasSize(2);
+    }
+
+    @Test
+    void aReleaseOverTheSizeLimitIsQuarantinedAndNotDownloadedAgain() {
+        PublishResult release = publish();
+        Follower small = follower(FollowOptions.defaults().withLimits(dev.npcnix.archive.UnpackLimits.defaults(), 100));
+
+        assertThat(small.pollOnce()).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+            assertThat(f.isTransient()).isFalse();
+            assertThat(f.error().getMessage()).contains("more than the limit of 100");
+        });
+        assertThat(dataDir.loadState().quarantined()).singleElement()
+                .satisfies(q -> assertThat(q.etag()).isEqualTo(release.etag().value()));
+        assertThat(small.pollOnce()).isInstanceOf(PollOutcome.Quarantined.class);
+        assertThat(rebuild.invocations()).isEmpty();
+    }
+
+    @Test
     void reportsPhasesSoTheDaemonKnowsWhenAnActivationRuns() {
         publish();
         java.util.List<Follower.Phase> phases = new java.util.ArrayList<>();

@@ -101,6 +101,24 @@ class DataDirTest {
     }
 
     @Test
+    void cleanTmpAlsoRemovesTheTempFilesOfWritesAKilledProcessLeft() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        dir.storeSettings(Settings.empty().withRemote(RemoteUri.parse("s3://b/k.npcnix")));
+        dir.storeState(HostState.empty().withHighestSequence(7));
+        // what a SIGKILL between creating the temp file and renaming it over state.json leaves
+        Files.writeString(tmp.resolve(".state.json.8837835255295457854.tmp"), "{ \"history\" : [ ");
+        Files.writeString(tmp.resolve(".config.json.1234.tmp"), "");
+        Files.writeString(tmp.resolve("notes.tmp"), "not ours to remove");
+
+        assertThat(dir.cleanTmp()).isEqualTo(2);
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("config.json", "state.json", "tmp", "notes.tmp");
+        }
+        assertThat(dir.loadState().highestSequence()).isEqualTo(7);
+    }
+
+    @Test
     void activationLockIsExclusiveAcrossProcesses() throws Exception {
         DataDir dir = DataDir.open(tmp);
         Process holder = new ProcessBuilder(

@@ -3,6 +3,7 @@ package dev.npcnix.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.npcnix.testing.http.FaultyHttpProxy;
 import dev.npcnix.testing.http.Traffic;
 import dev.npcnix.testing.s3.S3Server;
 import dev.npcnix.testing.s3.S3ServerExtension;
@@ -184,6 +185,28 @@ class S3StoreTest extends RemoteStoreContract {
                     });
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anAnswerWithoutAnS3ErrorCodeIsAStoreFailureAndARedirectIsNotFollowed() throws IOException {
+        RemoteUri remote = newRemote();
+        publish(remote, randomBytes(100));
+        try (ServerSocket elsewhere = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                FaultyHttpProxy proxy = FaultyHttpProxy.start(S3.server().endpoint());
+                RemoteStores redirected = new RemoteStores(settings(proxy.uri(), S3Server.ACCESS_KEY, S3Server.SECRET_KEY))) {
+            proxy.redirectTo(URI.create("http://127.0.0.1:" + elsewhere.getLocalPort()));
+            proxy.inject(FaultyHttpProxy.Fault.REDIRECT_307);
+            elsewhere.setSoTimeout(1);
+
+            assertThatThrownBy(() -> redirected.forRemote(remote).fetch(remote, Optional.empty()))
+                    .isInstanceOfSatisfying(StoreException.class, e -> {
+                        assertThat(e.isTransient()).isTrue();
+                        assertThat(e.getMessage()).startsWith("remote " + remote + ": HTTP 307")
+                                .endsWith("(redirects are not followed)");
+                    });
+            assertThatThrownBy(elsewhere::accept).as("nothing connected to the redirect target")
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+        }
     }
 
     @Test

@@ -64,6 +64,12 @@ public final class FakeNixosRebuild {
         write(Path.of(log + ".sleep"), Integer.toString(seconds));
     }
 
+    /** From now on, sleep {@code duration} (millisecond precision, may be under a second) before exiting. */
+    public void sleepFor(java.time.Duration duration) {
+        long millis = duration.toMillis();
+        write(Path.of(log + ".sleep"), String.format(java.util.Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000));
+    }
+
     /** One recorded run. {@code tree} is the copy of the flake directory; {@code finished} false if it was killed. */
     public record Invocation(int number, Path cwd, List<String> args, Path tree, boolean finished) {
         /** The flake reference passed with {@code --flake}. */

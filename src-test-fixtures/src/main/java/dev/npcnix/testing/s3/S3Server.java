@@ -2,11 +2,13 @@ package dev.npcnix.testing.s3;
 
 import dev.npcnix.testing.http.CountingHttpProxy;
 import dev.npcnix.testing.http.Traffic;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * An S3-compatible server in the test JVM: S3Proxy over an in-memory blob store, AWS SigV4 auth
@@ -85,6 +87,17 @@ public final class S3Server implements AutoCloseable {
     /** Creates a bucket directly in the blob store (no request is counted). */
     public void createBucket(String name) {
         blobStore.createContainer(name);
+    }
+
+    /**
+     * Stores {@code bytes} as an object directly in the blob store (no request is counted), for content
+     * no publisher would make (hostile archives).
+     *
+     * @return the object's ETag, as GetObject will return it
+     */
+    public String putObject(String bucket, String key, byte[] bytes) {
+        return blobStore.putBlob(PutObjectRequest.builder().bucket(bucket).key(key).contentLength((long) bytes.length)
+                .contentType("application/zstd").build(), new ByteArrayInputStream(bytes)).eTag();
     }
 
     /** Requests and response body bytes since start or the last {@link #resetTraffic()}. */
