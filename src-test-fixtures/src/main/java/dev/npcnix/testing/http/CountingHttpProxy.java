@@ -1,7 +1,6 @@
 package dev.npcnix.testing.http;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +30,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * addresses the proxy. It can also cut a response body short, to test truncated downloads.
  */
 public final class CountingHttpProxy implements AutoCloseable {
-    private static final int MAX_HEAD = 64 * 1024;
 
     private final ServerSocket listener;
     private final String targetHost;
@@ -96,7 +94,7 @@ public final class CountingHttpProxy implements AutoCloseable {
     public void setDown(boolean isDown) {
         down = isDown;
         if (isDown) {
-            sockets.forEach(CountingHttpProxy::closeQuietly);
+            sockets.forEach(HttpWire::closeQuietly);
             sockets.clear();
         }
     }
@@ -104,8 +102,8 @@ public final class CountingHttpProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        closeQuietly(listener);
-        sockets.forEach(CountingHttpProxy::closeQuietly);
+        HttpWire.closeQuietly(listener);
+        sockets.forEach(HttpWire::closeQuietly);
         threads.shutdownNow();
     }
 
@@ -128,7 +126,7 @@ public final class CountingHttpProxy implements AutoCloseable {
             } catch (IOException ignored) {
                 // closing is all that matters
             }
-            closeQuietly(client);
+            HttpWire.closeQuietly(client);
             return;
         }
         Socket upstream;
@@ -137,7 +135,7 @@ public final class CountingHttpProxy implements AutoCloseable {
             upstream.setTcpNoDelay(true);
             client.setTcpNoDelay(true);
         } catch (IOException e) {
-            closeQuietly(client);
+            HttpWire.closeQuietly(client);
             return;
         }
         sockets.add(client);
@@ -157,8 +155,8 @@ public final class CountingHttpProxy implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             // Either side went away or we cut the connection on purpose: close both below.
         } finally {
-            closeQuietly(a);
-            closeQuietly(b);
+            HttpWire.closeQuietly(a);
+            HttpWire.closeQuietly(b);
             sockets.remove(a);
             sockets.remove(b);
         }
@@ -168,12 +166,12 @@ public final class CountingHttpProxy implements AutoCloseable {
         InputStream in = new BufferedInputStream(client.getInputStream());
         OutputStream out = upstream.getOutputStream();
         while (true) {
-            byte[] raw = readHead(in);
+            byte[] raw = HttpWire.readHead(in);
             if (raw == null) {
                 return;
             }
-            Head head = Head.parse(raw);
-            String[] requestLine = head.firstLine.split(" ", 3);
+            HttpWire.Head head = HttpWire.Head.parse(raw);
+            String[] requestLine = head.firstLine().split(" ", 3);
             String method = requestLine[0];
             traffic.request(method, requestLine.length > 1 ? requestLine[1] : "");
             methods.add(method);
@@ -188,12 +186,12 @@ public final class CountingHttpProxy implements AutoCloseable {
         InputStream in = new BufferedInputStream(upstream.getInputStream());
         OutputStream out = client.getOutputStream();
         while (true) {
-            byte[] raw = readHead(in);
+            byte[] raw = HttpWire.readHead(in);
             if (raw == null) {
                 return;
             }
-            Head head = Head.parse(raw);
-            int status = Integer.parseInt(head.firstLine.split(" ", 3)[1]);
+            HttpWire.Head head = HttpWire.Head.parse(raw);
+            int status = Integer.parseInt(head.firstLine().split(" ", 3)[1]);
             if (status >= 100 && status < 200) {
                 out.write(raw); // interim (100 Continue): the final response follows
                 out.flush();
@@ -201,7 +199,7 @@ public final class CountingHttpProxy implements AutoCloseable {
             }
             String method = methods.poll(30, TimeUnit.SECONDS);
             boolean bodyless = "HEAD".equals(method) || status == 204 || status == 304
-                    || "0".equals(head.headers.get("content-length"));
+                    || "0".equals(head.headers().get("content-length"));
             // Take the fault before the client can see this response: a test arming it after a call
             // returns must not have it consumed by the tail of that call's response.
             long limit = bodyless ? -1 : truncateNextBodyAfter.getAndSet(-1);
@@ -221,14 +219,14 @@ public final class CountingHttpProxy implements AutoCloseable {
     }
 
     /** Copies one message body; false when it stopped after {@code limit} bytes ({@code limit >= 0}). */
-    private static boolean copyBody(InputStream in, OutputStream out, Head head, boolean response, long limit, Tally tally)
+    private static boolean copyBody(InputStream in, OutputStream out, HttpWire.Head head, boolean response, long limit, Tally tally)
             throws IOException {
         long[] budget = {limit < 0 ? Long.MAX_VALUE : limit};
-        String te = head.headers.getOrDefault("transfer-encoding", "");
-        String cl = head.headers.get("content-length");
+        String te = head.headers().getOrDefault("transfer-encoding", "");
+        String cl = head.headers().get("content-length");
         if (te.toLowerCase(Locale.ROOT).contains("chunked")) {
             while (true) {
-                byte[] sizeLine = readLine(in);
+                byte[] sizeLine = HttpWire.readLine(in);
                 if (sizeLine == null) {
                     throw new IOException("EOF in chunked body");
                 }
@@ -240,7 +238,7 @@ public final class CountingHttpProxy implements AutoCloseable {
                 long size = Long.parseLong(semi < 0 ? hex : hex.substring(0, semi), 16);
                 if (size == 0) {
                     while (true) { // trailers, then an empty line
-                        byte[] line = readLine(in);
+                        byte[] line = HttpWire.readLine(in);
                         if (line == null) {
                             throw new IOException("EOF in chunk trailer");
                         }
@@ -307,60 +305,4 @@ public final class CountingHttpProxy implements AutoCloseable {
         return true;
     }
 
-    /** The header block up to and including the empty line; null on EOF before it. */
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int state = 0; // how much of CR LF CR LF has been seen
-        while (state < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            if (head.size() > MAX_HEAD) {
-                throw new IOException("header block too large");
-            }
-            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
-                    ? state + 1
-                    : (b == '\r' ? 1 : 0);
-        }
-        return head.toByteArray();
-    }
-
-    private static byte[] readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0) {
-            line.write(b);
-            if (b == '\n') {
-                return line.toByteArray();
-            }
-            if (line.size() > MAX_HEAD) {
-                throw new IOException("line too long");
-            }
-        }
-        return line.size() == 0 ? null : line.toByteArray();
-    }
-
-    private record Head(String firstLine, Map<String, String> headers) {
-        static Head parse(byte[] raw) {
-            String[] lines = new String(raw, StandardCharsets.ISO_8859_1).split("\r\n");
-            Map<String, String> headers = new HashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon > 0) {
-                    headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
-                }
-            }
-            return new Head(lines[0], headers);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // closing anyway
-        }
-    }
 }

@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * front of {@code S3Server.endpoint()}.
  */
 public final class FaultyHttpProxy implements AutoCloseable {
-    private static final int MAX_HEAD = 64 * 1024;
 
     /** What the proxy does to each request while set. */
     public enum Fault {
@@ -99,7 +98,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
         fault = newFault;
         cutOpenConnections();
         if (newFault == Fault.REFUSE) {
-            closeQuietly(listener);
+            HttpWire.closeQuietly(listener);
         }
     }
 
@@ -138,7 +137,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        closeQuietly(listener);
+        HttpWire.closeQuietly(listener);
         cutOpenConnections();
         threads.shutdownNow();
     }
@@ -160,7 +159,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
     }
 
     private void cutOpenConnections() {
-        sockets.forEach(FaultyHttpProxy::closeQuietly);
+        sockets.forEach(HttpWire::closeQuietly);
         sockets.clear();
     }
 
@@ -173,13 +172,13 @@ public final class FaultyHttpProxy implements AutoCloseable {
             OutputStream out = client.getOutputStream();
             InputStream upIn = null;
             while (true) {
-                byte[] rawHead = readHead(in);
+                byte[] rawHead = HttpWire.readHead(in);
                 if (rawHead == null) {
                     return;
                 }
                 requests.incrementAndGet();
-                Head head = Head.parse(rawHead);
-                String method = head.firstLine.split(" ", 2)[0];
+                HttpWire.Head head = HttpWire.Head.parse(rawHead);
+                String method = head.firstLine().split(" ", 2)[0];
                 byte[] body = readRequestBody(in, head);
                 Fault now = fault;
                 switch (now) {
@@ -201,7 +200,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
                     }
                     case REDIRECT_307 -> {
                         URI to = redirectLocation;
-                        String path = head.firstLine.split(" ", 3)[1];
+                        String path = head.firstLine().split(" ", 3)[1];
                         answer(out, 307, "Temporary Redirect", "TemporaryRedirect",
                                 "Please re-send this request to the specified temporary endpoint.", method,
                                 "Location: http://" + to.getAuthority() + path + "\r\n");
@@ -233,10 +232,10 @@ public final class FaultyHttpProxy implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // either side went away, or a fault cut the connection: close both below
         } finally {
-            closeQuietly(client);
+            HttpWire.closeQuietly(client);
             sockets.remove(client);
             if (upstream != null) {
-                closeQuietly(upstream);
+                HttpWire.closeQuietly(upstream);
                 sockets.remove(upstream);
             }
         }
@@ -246,19 +245,19 @@ public final class FaultyHttpProxy implements AutoCloseable {
     private boolean forwardResponse(InputStream upIn, OutputStream out, String method, Fault now, Socket client)
             throws IOException {
         while (true) {
-            byte[] rawHead = readHead(upIn);
+            byte[] rawHead = HttpWire.readHead(upIn);
             if (rawHead == null) {
                 return false;
             }
-            Head head = Head.parse(rawHead);
-            int status = Integer.parseInt(head.firstLine.split(" ", 3)[1]);
+            HttpWire.Head head = HttpWire.Head.parse(rawHead);
+            int status = Integer.parseInt(head.firstLine().split(" ", 3)[1]);
             out.write(rawHead);
             if (status >= 100 && status < 200) {
                 out.flush();
                 continue; // interim response: the final one follows
             }
-            String cl = head.headers.get("content-length");
-            String te = head.headers.getOrDefault("transfer-encoding", "");
+            String cl = head.headers().get("content-length");
+            String te = head.headers().getOrDefault("transfer-encoding", "");
             boolean bodyless = "HEAD".equals(method) || status == 204 || status == 304 || "0".equals(cl);
             if (bodyless) {
                 out.flush();
@@ -320,9 +319,9 @@ public final class FaultyHttpProxy implements AutoCloseable {
         out.flush();
     }
 
-    private static byte[] readRequestBody(InputStream in, Head head) throws IOException {
-        String cl = head.headers.get("content-length");
-        if (head.headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
+    private static byte[] readRequestBody(InputStream in, HttpWire.Head head) throws IOException {
+        String cl = head.headers().get("content-length");
+        if (head.headers().getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             copyChunked(in, body);
             return body.toByteArray();
@@ -336,7 +335,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
     /** Copies a chunked body with its framing, up to and including the empty line after the last chunk. */
     private static void copyChunked(InputStream in, OutputStream out) throws IOException {
         while (true) {
-            byte[] sizeLine = readLine(in);
+            byte[] sizeLine = HttpWire.readLine(in);
             if (sizeLine == null) {
                 throw new IOException("EOF in chunked body");
             }
@@ -346,7 +345,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
             long size = Long.parseLong(semi < 0 ? hex : hex.substring(0, semi), 16);
             if (size == 0) {
                 while (true) {
-                    byte[] line = readLine(in);
+                    byte[] line = HttpWire.readLine(in);
                     if (line == null) {
                         throw new IOException("EOF in chunk trailer");
                     }
@@ -384,62 +383,4 @@ public final class FaultyHttpProxy implements AutoCloseable {
         }
     }
 
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int state = 0; // how much of CR LF CR LF has been seen
-        while (state < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            if (head.size() > MAX_HEAD) {
-                throw new IOException("header block too large");
-            }
-            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
-                    ? state + 1
-                    : (b == '\r' ? 1 : 0);
-        }
-        return head.toByteArray();
-    }
-
-    private static byte[] readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0) {
-            line.write(b);
-            if (b == '\n') {
-                return line.toByteArray();
-            }
-            if (line.size() > MAX_HEAD) {
-                throw new IOException("line too long");
-            }
-        }
-        return line.size() == 0 ? null : line.toByteArray();
-    }
-
-    private record Head(String firstLine, Map<String, String> headers) {
-        static Head parse(byte[] raw) {
-            String[] lines = new String(raw, StandardCharsets.ISO_8859_1).split("\r\n");
-            Map<String, String> headers = new HashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon > 0) {
-                    headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
-                }
-            }
-            return new Head(lines[0], headers);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            // closing anyway
-        }
-    }
 }
