@@ -67,6 +67,7 @@ final class StartupBench {
                 }
             }
             ctx.log("startup: %s", times);
+            degradesGracefully(ctx, dir, env);
             double java = Stats.median(times.get("java -version"));
             for (String suffix : List.of("", " (no AppCDS)")) {
                 ctx.report(Figure.infoVs("start-up: npcnix --version" + suffix, Stats.median(times.get("npcnix --version" + suffix)),
@@ -80,13 +81,44 @@ final class StartupBench {
         }
     }
 
+    /**
+     * The archive is used where it was made, and a moved distribution or a jar newer than the archive
+     * falls back to the JDK's own: same output, nothing on stderr, the archive (not) mapped.
+     */
+    private static void degradesGracefully(Bench.Ctx ctx, Path dir, Map<String, String> env) throws Exception {
+        List<String> version = List.of(ctx.npcnix().toString(), "--version");
+        Proc.Result reference = Proc.run(version, env, ctx.scratch()).orThrow(version);
+        Map<String, String> on = new HashMap<>(env);
+        on.put("NPCNIX_JAVA_OPTS", "-Xshare:on"); // fails when the archive it is given cannot be used
+        boolean inPlace = Files.exists(ctx.dist().resolve("lib/npcnix.jsa"))
+                && Proc.run(version, on, ctx.scratch()).code() == 0;
+        Path moved = copy(ctx.dist(), dir.resolve("dist-moved"), true);
+        List<String> movedVersion = List.of(moved.resolve("bin/npcnix").toString(), "--version");
+        Proc.Result m = Proc.run(movedVersion, env, ctx.scratch());
+        boolean movedOk = m.code() == 0 && m.out().equals(reference.out()) && m.err().isEmpty()
+                && Proc.run(movedVersion, on, ctx.scratch()).code() == 0; // on the JDK's archive
+        Files.writeString(moved.resolve("lib/npcnix.jsa.home"), moved.toRealPath() + "\n");
+        Path jar = moved.resolve("lib/npcnix-cli.jar");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
+        Proc.Result st = Proc.run(movedVersion, env, ctx.scratch());
+        boolean staleOk = st.code() == 0 && st.out().equals(reference.out()) && st.err().isEmpty();
+        ctx.log("startup: AppCDS in place %s, moved copy %s, jar newer than the archive %s", inPlace, movedOk, staleOk);
+        ctx.report(Figure.absolute("AppCDS archive used in place", inPlace ? 1 : 0, "", "= 1", inPlace));
+        ctx.report(Figure.absolute("AppCDS moved/stale falls back cleanly", movedOk && staleOk ? 1 : 0, "", "= 1",
+                movedOk && staleOk));
+    }
+
     private static Path copyWithoutCds(Path dist, Path copy) throws Exception {
+        return copy(dist, copy, false);
+    }
+
+    private static Path copy(Path dist, Path copy, boolean withCds) throws Exception {
         try (Stream<Path> files = Files.walk(dist)) {
             for (Path p : files.toList()) {
                 Path target = copy.resolve(dist.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
-                } else if (!p.getFileName().toString().endsWith(".jsa")) {
+                } else if (withCds || !p.getFileName().toString().contains(".jsa")) {
                     Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
