@@ -2,8 +2,11 @@ package dev.npcnix.cli;
 
 import ch.qos.logback.classic.Level;
 import dev.npcnix.daemon.LogSetup;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** Runs one command line against a {@link CliContext}; used by {@link Main} and by the tests. */
 public final class Cli {
@@ -17,6 +20,12 @@ public final class Cli {
     public static int run(CliContext ctx, String... args) {
         NpcnixCommand root = new NpcnixCommand(ctx);
         CommandLine cl = new CommandLine(root);
+        Optional<Class<?>> named = namedSubcommand(args);
+        if (named.isPresent()) {
+            cl.addSubcommand(new CommandLine(named.get()));
+        } else {
+            addAllSubcommands(cl);
+        }
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         ExitCodes codes = new ExitCodes(root);
@@ -36,7 +45,41 @@ public final class Cli {
     }
 
     static CommandLine commandLine(CliContext ctx) {
-        return new CommandLine(new NpcnixCommand(ctx));
+        CommandLine cl = new CommandLine(new NpcnixCommand(ctx));
+        addAllSubcommands(cl);
+        return cl;
+    }
+
+    private static void addAllSubcommands(CommandLine cl) {
+        for (Class<?> c : NpcnixCommand.SUBCOMMANDS) {
+            cl.addSubcommand(new CommandLine(c));
+        }
+    }
+
+    /**
+     * The subcommand the arguments name, found as picocli will: the first argument that is not one of
+     * the root's options (or the value of {@code --data-dir}). Empty when there is none, when it is
+     * {@code help} or unknown, or after {@code --}: then every subcommand is added, for usage and errors.
+     */
+    static Optional<Class<?>> namedSubcommand(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--data-dir")) {
+                i++;
+            } else if (a.equals("--")) {
+                return Optional.empty();
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : NpcnixCommand.SUBCOMMANDS) {
+                    Command command = c.getAnnotation(Command.class);
+                    if (!command.name().equals("help")
+                            && (command.name().equals(a) || Arrays.asList(command.aliases()).contains(a))) {
+                        return Optional.of(c);
+                    }
+                }
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
     }
 
     private static void configureLogging(CliContext ctx, NpcnixCommand root, CommandLine.ParseResult parsed) {

@@ -9,6 +9,7 @@ import dev.npcnix.store.StoreSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -31,12 +32,6 @@ import picocli.CommandLine.Spec;
             "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS),",
             "and let every host follow it and switch to it.",
             ""},
-        subcommands = {
-            PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
-            BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
-            PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
-            KeygenCommand.class, VerifyCommand.class,
-            CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  ok",
@@ -49,6 +44,18 @@ import picocli.CommandLine.Spec;
             "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
     static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
+
+    /**
+     * The subcommands, in the order usage lists them. Not in {@code @Command(subcommands = …)}: picocli
+     * would build the model of every one by reflection on each start, a third of a short command's
+     * time; {@link Cli} adds only the one on the command line (all of them for usage and errors).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
+            BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
+            PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
+            KeygenCommand.class, VerifyCommand.class,
+            CommandLine.HelpCommand.class);
 
     final CliContext ctx;
 

@@ -1,10 +1,5 @@
 package dev.npcnix.state;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.npcnix.StateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -46,15 +42,21 @@ public final class DataDir {
     private static final Logger log = LoggerFactory.getLogger(DataDir.class);
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
-    private static final ObjectMapper STATE_MAPPER = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path root;
     private final boolean posix;
+    /**
+     * The files as last read and parsed: a poll reads both files every time (settings may change between
+     * polls), and parsing costs far more than reading; unchanged bytes need no parsing.
+     */
+    private volatile Parsed<Settings> settingsRead;
+    private volatile Parsed<HostState> stateRead;
+
+    private record Parsed<T>(byte[] bytes, T value) {
+        T valueIfSame(byte[] now) {
+            return Arrays.equals(bytes, now) ? value : null;
+        }
+    }
 
     private DataDir(Path root, boolean posix) {
         this.root = root;
@@ -99,8 +101,15 @@ public final class DataDir {
         if (bytes == null) {
             return Settings.empty();
         }
+        Parsed<Settings> last = settingsRead;
+        Settings same = last == null ? null : last.valueIfSame(bytes);
+        if (same != null) {
+            return same;
+        }
         try {
-            return SettingsJson.read(bytes);
+            Settings parsed = SettingsJson.read(bytes);
+            settingsRead = new Parsed<>(bytes, parsed);
+            return parsed;
         } catch (IllegalArgumentException | dev.npcnix.InvalidInputException e) {
             throw new StateException(file + ": " + e.getMessage(), e);
         }
@@ -117,20 +126,23 @@ public final class DataDir {
         if (bytes == null) {
             return HostState.empty();
         }
+        Parsed<HostState> last = stateRead;
+        HostState same = last == null ? null : last.valueIfSame(bytes);
+        if (same != null) {
+            return same;
+        }
         try {
-            HostState s = STATE_MAPPER.readValue(bytes, HostState.class);
-            return s == null ? HostState.empty() : s;
-        } catch (IOException e) {
+            HostState s = HostStateJson.read(bytes);
+            HostState parsed = s == null ? HostState.empty() : s;
+            stateRead = new Parsed<>(bytes, parsed);
+            return parsed;
+        } catch (IOException | IllegalArgumentException e) {
             throw new StateException(file + ": not a valid state file: " + firstLine(e.getMessage()), e);
         }
     }
 
     public void storeState(HostState state) {
-        try {
-            writeAtomically(root.resolve(STATE_FILE), STATE_MAPPER.writeValueAsBytes(state));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise state", e);
-        }
+        writeAtomically(root.resolve(STATE_FILE), HostStateJson.write(state));
     }
 
     /**

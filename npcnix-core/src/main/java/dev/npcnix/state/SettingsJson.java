@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +14,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,18 +24,21 @@ import java.util.Optional;
  * ignores unknown fields) and we read each other's files.
  */
 final class SettingsJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
-            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-            .withArrayIndenter(new DefaultIndenter("  ", "\n"))
-            .withSeparators(Separators.createDefaultInstance()
-                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
-
     private SettingsJson() {
     }
 
+    /** Jackson's data binding, for writing only, initialised on the first write (reads do without it). */
+    private static final class Writer {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+        static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+                .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+                .withSeparators(Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+    }
+
     static byte[] write(Settings s) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Writer.MAPPER.createObjectNode();
         o.put("remote", s.remote().map(RemoteUri::toString).orElse(null));
         o.put("remote_region", s.remoteRegion().orElse(null));
         o.put("configuration", s.configuration().map(ConfigurationName::value).orElse(null));
@@ -59,7 +62,7 @@ final class SettingsJson {
         putList(o, "trusted_public_keys", s.trustedPublicKeys());
         s.s3Endpoint().ifPresent(e -> o.put("s3_endpoint", e));
         try {
-            return (MAPPER.writer(PRETTY).writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+            return (Writer.MAPPER.writer(Writer.PRETTY).writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise settings", e);
         }
@@ -67,15 +70,15 @@ final class SettingsJson {
 
     /** Parses the file's bytes; {@code IllegalArgumentException} says what is wrong with which field. */
     static Settings read(byte[] bytes) {
-        JsonNode o;
+        Object parsed;
         try {
-            o = MAPPER.readTree(bytes);
+            parsed = JsonValues.parse(bytes);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("cannot read: " + e.getMessage(), e);
+            throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
         }
-        if (o == null || !o.isObject()) {
+        if (!(parsed instanceof Map<?, ?> o)) {
             throw new IllegalArgumentException("not a JSON object");
         }
         Settings d = Settings.empty();
@@ -103,49 +106,60 @@ final class SettingsJson {
         }
     }
 
-    private static Optional<String> text(JsonNode o, String field) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
+    private static Optional<String> text(Map<?, ?> o, String field) {
+        Object n = o.get(field);
+        if (n == null) {
             return Optional.empty();
         }
-        if (!n.isTextual()) {
-            throw new IllegalArgumentException(field + ": expected a string, got " + n.getNodeType());
+        if (!(n instanceof String text)) {
+            throw new IllegalArgumentException(field + ": expected a string, got " + JsonValues.typeName(n));
         }
-        return Optional.of(n.asText()).filter(s -> !s.isEmpty() || field.startsWith("last_"));
+        return Optional.of(text).filter(t -> !t.isEmpty() || field.startsWith("last_"));
     }
 
-    private static long number(JsonNode o, String field, long fallback) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
+    private static long number(Map<?, ?> o, String field, long fallback) {
+        Object n = o.get(field);
+        if (n == null) {
             return fallback;
         }
-        if (!n.canConvertToLong() || n.asLong() < 0) {
+        long value;
+        if (n instanceof Long l) {
+            value = l;
+        } else if (n instanceof Double d && d >= Long.MIN_VALUE && d <= Long.MAX_VALUE) {
+            value = d.longValue();
+        } else {
+            value = -1;
+        }
+        if (value < 0) {
             throw new IllegalArgumentException(field + ": expected a non-negative whole number, got " + n);
         }
-        return n.asLong();
+        return value;
     }
 
-    private static List<String> list(JsonNode o, String field) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
+    private static List<String> list(Map<?, ?> o, String field) {
+        Object n = o.get(field);
+        if (n == null) {
             return List.of();
         }
-        if (!n.isArray()) {
+        if (!(n instanceof List<?> values)) {
             throw new IllegalArgumentException(field + ": expected a list of strings");
         }
         List<String> out = new ArrayList<>();
-        n.forEach(v -> out.add(v.asText()));
+        for (Object v : values) {
+            out.add(v == null ? "null" : String.valueOf(v));
+        }
         return out;
     }
 
-    private static Optional<Pause> pause(JsonNode n) {
-        if (n == null || n.isNull()) {
+    private static Optional<Pause> pause(Object n) {
+        if (n == null) {
             return Optional.empty();
         }
-        String type = n.path("type").asText("");
+        Map<?, ?> p = n instanceof Map<?, ?> m ? m : Map.of();
+        String type = p.get("type") instanceof String t ? t : "";
         return switch (type) {
             case "indefinitely" -> Optional.of(new Pause.Indefinitely());
-            case "until" -> Optional.of(new Pause.Until(instant(n.path("until").asText(""))));
+            case "until" -> Optional.of(new Pause.Until(instant(p.get("until") instanceof String u ? u : "")));
             default -> throw new IllegalArgumentException("paused: unknown type '" + type + "' (expected indefinitely or until)");
         };
     }
