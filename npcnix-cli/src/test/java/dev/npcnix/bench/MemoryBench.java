@@ -126,6 +126,35 @@ final class MemoryBench {
         }
     }
 
+    /**
+     * Where the idle daemon's memory is (-Dbench.memory.diagnose=true, for choosing options): resident
+     * memory by mapping, heap, the largest heap classes, and native memory by JVM area when the
+     * options include -XX:NativeMemoryTracking=summary.
+     */
+    private void diagnose() throws IOException {
+        String pid = Long.toString(javaPid());
+        Map<String, Long> byMapping = new java.util.TreeMap<>();
+        String mapping = "?";
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] f = line.trim().split("\\s+");
+                mapping = f.length > 5 ? Path.of(f[5]).getFileName().toString() : "[anon]";
+            } else if (line.startsWith("Rss:")) {
+                byMapping.merge(mapping, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+            }
+        }
+        StringBuilder top = new StringBuilder();
+        byMapping.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .forEach(e -> top.append(String.format(java.util.Locale.ROOT, "%n  %7d KiB %s", e.getValue(), e.getKey())));
+        ctx.log("memory: resident by mapping:%s", top);
+        ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "GC.heap_info"), Map.of(), ctx.scratch()).out());
+        ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "GC.class_histogram"), Map.of(), ctx.scratch()).out()
+                .lines().limit(20).collect(java.util.stream.Collectors.joining("\n")));
+        if (String.join(" ", javaOptions).contains("NativeMemoryTracking")) {
+            ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "VM.native_memory", "summary"), Map.of(), ctx.scratch()).out());
+        }
+    }
+
     /** The daemon's JVM: the launcher execs java, so it is the process started. */
     private long javaPid() {
         return daemon.pid();
@@ -152,21 +181,8 @@ final class MemoryBench {
                 throw new IllegalStateException("idle daemon: only " + samples + " samples; log: "
                         + Files.readString(dir.resolve("idle.log")));
             }
-            if (Boolean.getBoolean("bench.memory.gcAtEnd")) { // exploring: what a full GC would give back
-                long before = status(javaPid())[0];
-                Proc.run(List.of("jcmd", Long.toString(javaPid()), "GC.run"), Map.of(), ctx.scratch());
-                Thread.sleep(2000);
-                ctx.log("memory: full GC: VmRSS %d -> %d KiB", before, status(javaPid())[0]);
-            }
-            if (String.join(" ", javaOptions).contains("NativeMemoryTracking")) { // exploring options
-                ctx.log("memory: %s", Proc.run(List.of("jcmd", Long.toString(javaPid()), "VM.native_memory", "summary"),
-                        Map.of(), ctx.scratch()).out());
-                ctx.log("memory: %s", Files.readString(Path.of("/proc/" + javaPid() + "/status")));
-                ctx.log("memory: %s", Proc.run(List.of("jcmd", Long.toString(javaPid()), "GC.heap_info"), Map.of(), ctx.scratch()).out());
-                ctx.log("memory: %s", Proc.run(List.of("jcmd", Long.toString(javaPid()), "GC.class_histogram"), Map.of(), ctx.scratch())
-                        .out().lines().limit(25).collect(java.util.stream.Collectors.joining("\n")));
-                ctx.log("memory: %s", Proc.run(List.of("python3", "/tmp/smaps.py", Long.toString(javaPid())), Map.of(),
-                        ctx.scratch()).out());
+            if (Boolean.getBoolean("bench.memory.diagnose")) {
+                diagnose();
             }
         } finally {
             daemon.destroy();
