@@ -28,6 +28,7 @@
               (lib.fileset.maybeMissing ./nixos-module)
               (lib.fileset.maybeMissing ./nix)
               (lib.fileset.maybeMissing ./.ci)
+              (lib.fileset.maybeMissing ./src-test-fixtures/bench)
               (lib.fileset.maybeMissing ./result)
               (lib.fileset.fileFilter (file: file.hasExt "md") ./.)
             ]

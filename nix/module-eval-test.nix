@@ -114,7 +114,7 @@ let
       what = "JVM options and tmpdir in NPCNIX_JAVA_OPTS";
       ok =
         (svc minimal).environment.NPCNIX_JAVA_OPTS
-        == "-XX:+UseSerialGC -Xmx48m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m -Djava.io.tmpdir=/var/lib/npcnix/jvm-tmp";
+        == "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xmx64m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:MaxMetaspaceSize=64m -Djava.io.tmpdir=/var/lib/npcnix/jvm-tmp";
       got = (svc minimal).environment.NPCNIX_JAVA_OPTS;
     }
     {

@@ -180,9 +180,13 @@ in
       type = types.listOf (types.strMatching "[^[:space:]]+");
       default = [
         "-XX:+UseSerialGC"
-        "-Xmx48m"
-        "-Xss512k"
         "-XX:TieredStopAtLevel=1"
+        "-XX:CICompilerCount=1"
+        "-XX:ReservedCodeCacheSize=16m"
+        "-Xmx64m"
+        "-Xmn2m"
+        "-XX:MinHeapFreeRatio=10"
+        "-XX:MaxHeapFreeRatio=30"
         "-XX:MaxMetaspaceSize=64m"
       ];
       example = [
@@ -192,9 +196,11 @@ in
       description = ''
         JVM options of the daemon, passed in `NPCNIX_JAVA_OPTS` (joined by spaces, so
         no option may contain whitespace). The default suits a mostly idle daemon on a
-        small instance. The module always appends
-        `-Djava.io.tmpdir=''${dataDir}/jvm-tmp`: zstd-jni unpacks its native library
-        there, which fails on a `noexec` /tmp.
+        small instance: one C1 compiler thread and a small young generation keep an idle
+        daemon at about 73 MiB resident (docs/performance.md has the measurements); the
+        heap limit leaves room for a release with the maximum number of entries. The
+        module always appends `-Djava.io.tmpdir=''${dataDir}/jvm-tmp`: zstd-jni unpacks
+        its native library there, which fails on a `noexec` /tmp.
       '';
     };
 

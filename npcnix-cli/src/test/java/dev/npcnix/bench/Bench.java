@@ -65,8 +65,10 @@ public final class Bench {
             return work.resolve("scratch");
         }
 
+        /** The distribution under test; {@code -Dbench.dist=DIR} compares another build. */
         Path dist() {
-            return repo.resolve("npcnix-cli/target/npcnix");
+            String other = System.getProperty("bench.dist");
+            return other != null ? Path.of(other) : repo.resolve("npcnix-cli/target/npcnix");
         }
 
         Path npcnix() {

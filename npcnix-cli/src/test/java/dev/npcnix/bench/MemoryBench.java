@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  * options of the NixOS module's {@code javaOptions} default and its {@code -Djava.io.tmpdir}), read
  * from {@code /proc/PID/status}.
  *
- * <p>Idle: the daemon follows an S3 remote on the in-JVM server with a 1 s poll interval (the shortest
- * the settings allow), started before the other benchmarks and sampled at N/4, N/2, 3N/4 and N
- * unchanged polls; at about one poll per second its CPU use does not disturb them. Peak: a fresh daemon
+ * <p>Idle: as under systemd, a first {@code follow --once=activate} activates the release and exits; the
+ * next one is measured: it follows the S3 remote on the in-JVM server with a 1 s poll interval (the
+ * shortest the settings allow), started before the other benchmarks and sampled at N/4, N/2, 3N/4 and
+ * N unchanged polls; at about one poll per second its CPU use does not disturb them. Peak: a fresh daemon
  * ({@code --once=activate}) pulls, unpacks and activates a release; the nixos-rebuild stand-in records
  * the daemon's VmHWM (peak RSS) while it runs, i.e. after download and unpack. Two release sizes show
  * whether the peak grows with the release.
@@ -38,14 +39,14 @@ final class MemoryBench {
 
     private MemoryBench(Bench.Ctx ctx, List<String> javaOptions) {
         this.ctx = ctx;
-        this.polls = ctx.quick() ? 60 : 1000;
+        this.polls = Integer.getInteger("bench.memory.polls", ctx.quick() ? 60 : 1000);
         this.javaOptions = javaOptions;
     }
 
     /** Starts the idle daemon; {@link #finish()} waits for its polls and measures the peaks. */
     static MemoryBench start(Bench.Ctx ctx) throws Exception {
         List<String> options = System.getProperty("bench.javaOptions") != null
-                ? List.of(System.getProperty("bench.javaOptions").trim().split("\\s+"))
+                ? List.of(System.getProperty("bench.javaOptions").trim().split("[,\\s]+"))
                 : ctx.moduleJavaOptions();
         MemoryBench m = new MemoryBench(ctx, options);
         m.startIdle();
@@ -62,6 +63,12 @@ final class MemoryBench {
                 "BENCH_HWM_FILE", hwm.toString(),
                 // As the module sets it: its javaOptions, then the JVM's temp dir in the data dir.
                 "NPCNIX_JAVA_OPTS", String.join(" ", javaOptions) + " -Djava.io.tmpdir=" + data.resolve("jvm-tmp")));
+        String more = System.getProperty("bench.daemonEnv"); // NAME=VALUE,... (exploring)
+        if (more != null) {
+            for (String kv : more.split(",")) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
         return env;
     }
 
@@ -77,8 +84,12 @@ final class MemoryBench {
         Files.createDirectories(data.resolve("jvm-tmp"));
         Map<String, String> env = env(data, dir.resolve("idle-hwm"));
         publish(Trees.TYPICAL, env);
-        List<String> cmd = List.of(ctx.npcnix().toString(), "--data-dir", data.toString(), "follow", "--remote", REMOTE,
-                "--configuration", "web", "--min-sleep-secs", "1", "--max-sleep-secs", "1", "--max-sleep-after-hours", "1");
+        // As under systemd (--once=activate, Restart=always): one process activates the release and
+        // exits, the next one polls an unchanged remote from then on. That one is measured.
+        List<String> cmd = List.of(ctx.npcnix().toString(), "--data-dir", data.toString(), "follow", "--once=activate",
+                "--remote", REMOTE, "--configuration", "web", "--min-sleep-secs", "1", "--max-sleep-secs", "1",
+                "--max-sleep-after-hours", "1");
+        Proc.run(cmd, env, ctx.scratch()).orThrow(cmd);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("idle.log").toFile());
         pb.environment().putAll(env);
         ctx.log("memory: idle daemon with NPCNIX_JAVA_OPTS=%s, %d polls of 1 s", env.get("NPCNIX_JAVA_OPTS"), polls);
@@ -94,11 +105,11 @@ final class MemoryBench {
         Proc.run(cmd, env, ctx.scratch()).orThrow(cmd);
     }
 
-    /** Records VmRSS and VmHWM when the server has seen N/4, N/2, 3N/4 and N polls (the first one activates). */
+    /** Records VmRSS and VmHWM when the server has seen N/4, N/2, 3N/4 and N polls. */
     private void sample() {
         int next = 1;
         while (next <= 4 && daemon.isAlive()) {
-            int seen = server.traffic().requestCount() - 1;
+            int seen = server.traffic().requestCount();
             if (seen >= polls * next / 4) {
                 try {
                     samples.put(seen, status(daemon.pid()));
@@ -113,6 +124,40 @@ final class MemoryBench {
                 return;
             }
         }
+    }
+
+    /**
+     * Where the idle daemon's memory is (-Dbench.memory.diagnose=true, for choosing options): resident
+     * memory by mapping, heap, the largest heap classes, and native memory by JVM area when the
+     * options include -XX:NativeMemoryTracking=summary.
+     */
+    private void diagnose() throws IOException {
+        String pid = Long.toString(javaPid());
+        Map<String, Long> byMapping = new java.util.TreeMap<>();
+        String mapping = "?";
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] f = line.trim().split("\\s+");
+                mapping = f.length > 5 ? Path.of(f[5]).getFileName().toString() : "[anon]";
+            } else if (line.startsWith("Rss:")) {
+                byMapping.merge(mapping, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+            }
+        }
+        StringBuilder top = new StringBuilder();
+        byMapping.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .forEach(e -> top.append(String.format(java.util.Locale.ROOT, "%n  %7d KiB %s", e.getValue(), e.getKey())));
+        ctx.log("memory: resident by mapping:%s", top);
+        ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "GC.heap_info"), Map.of(), ctx.scratch()).out());
+        ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "GC.class_histogram"), Map.of(), ctx.scratch()).out()
+                .lines().limit(20).collect(java.util.stream.Collectors.joining("\n")));
+        if (String.join(" ", javaOptions).contains("NativeMemoryTracking")) {
+            ctx.log("memory: %s", Proc.run(List.of("jcmd", pid, "VM.native_memory", "summary"), Map.of(), ctx.scratch()).out());
+        }
+    }
+
+    /** The daemon's JVM: the launcher execs java, so it is the process started. */
+    private long javaPid() {
+        return daemon.pid();
     }
 
     private static long[] status(long pid) throws IOException {
@@ -130,11 +175,14 @@ final class MemoryBench {
 
     void finish() throws Exception {
         try {
-            ctx.log("memory: waiting for the idle daemon's %d polls (at %d now)", polls, server.traffic().requestCount() - 1);
+            ctx.log("memory: waiting for the idle daemon's %d polls (at %d now)", polls, server.traffic().requestCount());
             sampler.join(TimeUnit.SECONDS.toMillis(polls * 3L + 60));
             if (samples.size() < 4) {
                 throw new IllegalStateException("idle daemon: only " + samples + " samples; log: "
                         + Files.readString(dir.resolve("idle.log")));
+            }
+            if (Boolean.getBoolean("bench.memory.diagnose")) {
+                diagnose();
             }
         } finally {
             daemon.destroy();
@@ -148,7 +196,9 @@ final class MemoryBench {
                 last <= 64 * 1024));
         ctx.report(new Figure("daemon idle RSS growth, poll " + n.get(0) + " -> " + n.get(3), last / 1024.0, "MiB",
                 "at poll " + n.get(0), first / 1024.0, "<= 1.05x", last <= first * 1.05));
-        peaks();
+        if (!"false".equals(System.getProperty("bench.memory.peaks"))) {
+            peaks();
+        }
         server.close();
     }
 

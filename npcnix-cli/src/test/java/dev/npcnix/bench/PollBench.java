@@ -41,7 +41,8 @@ public final class PollBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(ctx.java().toString());
         for (String o : ctx.moduleJavaOptions()) {
-            if (!o.startsWith("-Xmx") && !o.startsWith("-XX:MaxMetaspaceSize") && !o.startsWith("-XX:MaxRAM")) {
+            // Heap sizing is the daemon's own: this JVM also holds the S3 server.
+            if (!o.matches("-Xm[xns].*|-XX:(MaxMetaspaceSize|MaxRAM|MinHeapFreeRatio|MaxHeapFreeRatio)=.*")) {
                 cmd.add(o);
             }
         }
@@ -71,6 +72,7 @@ public final class PollBench {
                 "<= 1 ms", cpu <= 1.0));
         ctx.report(Figure.info("unchanged poll: CPU/poll p90", v.get("poll.cpu.p90.ms"), "ms"));
         ctx.report(Figure.info("unchanged poll: wall/poll (median)", v.get("poll.wall.median.ms"), "ms"));
+        ctx.report(Figure.info("unchanged poll: GC time/poll (JVM shared w/ server)", v.get("poll.gc.ms"), "ms"));
     }
 
     /** In the child JVM: {@code PollBench WORKDIR POLLS AWS_RUNS}; prints {@code key value} lines. */
@@ -105,6 +107,7 @@ public final class PollBench {
                     expectUnchanged(follower.pollOnce());
                 }
                 server.resetTraffic();
+                long gcBefore = gcMillis();
                 long[] cpu = new long[polls];
                 long[] wall = new long[polls];
                 for (int i = 0; i < polls; i++) {
@@ -115,6 +118,7 @@ public final class PollBench {
                     wall[i] = System.nanoTime() - w0;
                     expectUnchanged(o);
                 }
+                long gc = gcMillis() - gcBefore; // on the GC's thread, not the poller's: reported apart
                 Traffic traffic = server.traffic();
                 double[] c = Stats.sorted(cpu);
                 double[] w = Stats.sorted(wall);
@@ -124,6 +128,7 @@ public final class PollBench {
                 print("poll.cpu.median.ms", Stats.percentileOfSorted(c, 50) / 1e6);
                 print("poll.cpu.p90.ms", Stats.percentileOfSorted(c, 90) / 1e6);
                 print("poll.wall.median.ms", Stats.percentileOfSorted(w, 50) / 1e6);
+                print("poll.gc.ms", (double) gc / polls);
             }
             print("aws.cpu.median.ms", awsCli(server, work, awsRuns));
         }
@@ -148,6 +153,11 @@ public final class PollBench {
             }
         }
         return Stats.median(cpu);
+    }
+
+    /** Collection time so far, all collectors (the S3 server shares the heap: an upper bound). */
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
     }
 
     private static void expectUnchanged(PollOutcome o) {

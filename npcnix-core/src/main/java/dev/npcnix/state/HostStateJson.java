@@ -1,11 +1,8 @@
 package dev.npcnix.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -17,31 +14,76 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code state.json}: {@link HostState} with snake_case field names, ISO-8601 instants, nulls left out.
- * Written with Jackson's data binding (the record annotations say how); read by hand from
- * {@link JsonValues}, because binding costs {@code npcnix status} about as much as all the rest it does
- * and every poll reads the file. Reading ignores unknown fields and takes missing ones as null or 0, as
- * the binding did; a round-trip test keeps the two directions in step.
+ * {@code state.json}: {@link HostState} with snake_case field names in record order, ISO-8601 instants,
+ * null fields left out, indented as Jackson's default pretty printer does. By hand on Jackson's
+ * streaming API ({@link JsonValues}): data binding cost {@code npcnix status} about as much as all the
+ * rest it does. Reading ignores unknown fields and takes missing ones as null or 0; a round-trip test
+ * keeps both directions in step with the records.
  */
 final class HostStateJson {
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter();
+
     private HostStateJson() {
     }
 
-    /** Data binding, initialised on the first write only. */
-    private static final class Writer {
-        static final ObjectMapper MAPPER = new ObjectMapper()
-                .registerModule(new JavaTimeModule())
-                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(SerializationFeature.INDENT_OUTPUT);
+    static byte[] write(HostState state) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+        try (JsonGenerator g = JsonValues.FACTORY.createGenerator(bytes)) {
+            g.setPrettyPrinter(PRETTY);
+            g.writeStartObject();
+            g.writeArrayFieldStart("history");
+            for (HostState.Attempt a : state.history()) {
+                g.writeStartObject();
+                instant(g, "started_at", a.startedAt());
+                g.writeNumberField("duration_millis", a.durationMillis());
+                text(g, "remote", a.remote());
+                text(g, "etag", a.etag());
+                text(g, "sha256", a.sha256());
+                text(g, "configuration", a.configuration());
+                text(g, "operation", a.operation());
+                text(g, "result", a.result() == null ? null : a.result().name());
+                text(g, "error_class", a.errorClass());
+                text(g, "message", a.message());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("quarantined");
+            for (HostState.Quarantine q : state.quarantined()) {
+                g.writeStartObject();
+                // Quarantine has no NON_NULL rule: its nulls are written, as data binding did.
+                g.writeStringField("remote", q.remote());
+                g.writeStringField("etag", q.etag());
+                g.writeStringField("sha256", q.sha256());
+                g.writeStringField("configuration", q.configuration());
+                g.writeStringField("at", q.at() == null ? null : q.at().toString());
+                g.writeStringField("reason", q.reason());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNumberField("highest_sequence", state.highestSequence());
+            if (state.lastSeen() != null) {
+                g.writeObjectFieldStart("last_seen");
+                g.writeStringField("remote", state.lastSeen().remote());
+                g.writeStringField("etag", state.lastSeen().etag());
+                g.writeStringField("configuration", state.lastSeen().configuration());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialise state", e);
+        }
+        return bytes.toByteArray();
     }
 
-    static byte[] write(HostState state) {
-        try {
-            return Writer.MAPPER.writeValueAsBytes(state);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise state", e);
+    private static void text(JsonGenerator g, String field, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(field, value);
+        }
+    }
+
+    private static void instant(JsonGenerator g, String field, Instant value) throws IOException {
+        if (value != null) {
+            g.writeStringField(field, value.toString());
         }
     }
 

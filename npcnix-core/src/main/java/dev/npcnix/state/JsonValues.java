@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a small JSON document into plain values: {@code Map<String, Object>} (in file order),
- * {@code List<Object>}, {@code String}, {@code Long}/{@code BigInteger}/{@code Double}, {@code Boolean}
- * and {@code null}. With Jackson's streaming parser only: the data-binding layer (hundreds of classes)
- * costs a short command such as {@code npcnix status} more time than everything it does, and a poll
- * reads both files every time.
+ * JSON for the state files with Jackson's streaming parser and generator only ({@link #FACTORY}): the
+ * data-binding layer (hundreds of classes) cost {@code npcnix status} more time than all the rest it
+ * does, and a daemon about 7 MB. {@link #parse} reads a small document into plain values:
+ * {@code Map<String, Object>} (in file order), {@code List<Object>}, {@code String},
+ * {@code Long}/{@code BigInteger}/{@code Double}, {@code Boolean} and {@code null}.
  */
 final class JsonValues {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    static final JsonFactory FACTORY = new JsonFactory();
 
     private JsonValues() {
     }

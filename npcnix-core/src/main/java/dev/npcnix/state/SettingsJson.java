@@ -1,15 +1,13 @@
 package dev.npcnix.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.store.RemoteUri;
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -27,44 +25,57 @@ final class SettingsJson {
     private SettingsJson() {
     }
 
-    /** Jackson's data binding, for writing only, initialised on the first write (reads do without it). */
-    private static final class Writer {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-        static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
-                .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-                .withArrayIndenter(new DefaultIndenter("  ", "\n"))
-                .withSeparators(Separators.createDefaultInstance()
-                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
-    }
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+            .withSeparators(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
 
     static byte[] write(Settings s) {
-        ObjectNode o = Writer.MAPPER.createObjectNode();
-        o.put("remote", s.remote().map(RemoteUri::toString).orElse(null));
-        o.put("remote_region", s.remoteRegion().orElse(null));
-        o.put("configuration", s.configuration().map(ConfigurationName::value).orElse(null));
-        o.put("last_reconfiguration", s.lastReconfiguration().toString());
-        o.put("last_etag", s.lastEtag());
-        o.put("last_configuration", s.lastConfiguration());
-        o.put("min_sleep_secs", s.minSleepSecs());
-        o.put("max_sleep_secs", s.maxSleepSecs());
-        o.put("max_sleep_after_hours", s.maxSleepAfterHours());
-        s.paused().ifPresent(p -> {
-            ObjectNode paused = o.putObject("paused");
-            if (p instanceof Pause.Until until) {
-                paused.put("type", "until");
-                paused.put("until", until.until().toString());
-            } else {
-                paused.put("type", "indefinitely");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = JsonValues.FACTORY.createGenerator(bytes)) {
+            g.setPrettyPrinter(PRETTY);
+            g.writeStartObject();
+            g.writeStringField("remote", s.remote().map(RemoteUri::toString).orElse(null));
+            g.writeStringField("remote_region", s.remoteRegion().orElse(null));
+            g.writeStringField("configuration", s.configuration().map(ConfigurationName::value).orElse(null));
+            g.writeStringField("last_reconfiguration", s.lastReconfiguration().toString());
+            g.writeStringField("last_etag", s.lastEtag());
+            g.writeStringField("last_configuration", s.lastConfiguration());
+            g.writeNumberField("min_sleep_secs", s.minSleepSecs());
+            g.writeNumberField("max_sleep_secs", s.maxSleepSecs());
+            g.writeNumberField("max_sleep_after_hours", s.maxSleepAfterHours());
+            if (s.paused().isPresent()) {
+                g.writeObjectFieldStart("paused");
+                if (s.paused().get() instanceof Pause.Until until) {
+                    g.writeStringField("type", "until");
+                    g.writeStringField("until", until.until().toString());
+                } else {
+                    g.writeStringField("type", "indefinitely");
+                }
+                g.writeEndObject();
             }
-        });
-        putList(o, "extra_substituters", s.extraSubstituters());
-        putList(o, "extra_trusted_public_keys", s.extraTrustedPublicKeys());
-        putList(o, "trusted_public_keys", s.trustedPublicKeys());
-        s.s3Endpoint().ifPresent(e -> o.put("s3_endpoint", e));
-        try {
-            return (Writer.MAPPER.writer(Writer.PRETTY).writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
+            writeList(g, "extra_substituters", s.extraSubstituters());
+            writeList(g, "extra_trusted_public_keys", s.extraTrustedPublicKeys());
+            writeList(g, "trusted_public_keys", s.trustedPublicKeys());
+            if (s.s3Endpoint().isPresent()) {
+                g.writeStringField("s3_endpoint", s.s3Endpoint().get());
+            }
+            g.writeEndObject();
+            g.writeRaw('\n');
+        } catch (IOException e) {
             throw new IllegalStateException("cannot serialise settings", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeList(JsonGenerator g, String field, List<String> values) throws IOException {
+        if (!values.isEmpty()) {
+            g.writeArrayFieldStart(field);
+            for (String v : values) {
+                g.writeString(v);
+            }
+            g.writeEndArray();
         }
     }
 
@@ -97,13 +108,6 @@ final class SettingsJson {
                 list(o, "extra_trusted_public_keys"),
                 list(o, "trusted_public_keys"),
                 text(o, "s3_endpoint"));
-    }
-
-    private static void putList(ObjectNode o, String field, List<String> values) {
-        if (!values.isEmpty()) {
-            ArrayNode a = o.putArray(field);
-            values.forEach(a::add);
-        }
     }
 
     private static Optional<String> text(Map<?, ?> o, String field) {

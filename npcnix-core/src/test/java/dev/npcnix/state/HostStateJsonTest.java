@@ -3,6 +3,10 @@ package dev.npcnix.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.npcnix.StateException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +15,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** state.json is written by data binding and read by hand: both directions must agree on every field. */
+/** state.json is written and read by hand: both directions must agree on every field, and with the format data binding wrote. */
 class HostStateJsonTest {
     @TempDir
     Path tmp;
@@ -32,6 +36,20 @@ class HostStateJsonTest {
     void whatIsWrittenReadsBackEqual() throws Exception {
         for (HostState s : new HostState[] {HostState.empty(), full()}) {
             assertThat(HostStateJson.read(HostStateJson.write(s))).isEqualTo(s);
+        }
+    }
+
+    @Test
+    void theBytesAreThoseDataBindingWroteBefore() throws Exception {
+        ObjectMapper binding = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+        HostState withNulls = full().withQuarantine(new HostState.Quarantine("r", null, null, "web", null, null))
+                .withLastSeen(new HostState.LastSeen("r", null, null));
+        for (HostState s : new HostState[] {HostState.empty(), full(), withNulls}) {
+            assertThat(new String(HostStateJson.write(s), StandardCharsets.UTF_8)).isEqualTo(binding.writeValueAsString(s));
         }
     }
 
