@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -35,6 +36,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -69,39 +71,75 @@ final class S3Store implements RemoteStore, AutoCloseable {
             "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled",
             "AccountProblem", "InvalidSecurity", "RequestTimeTooSkewed");
 
-    private final S3Client s3;
+    private final StoreSettings settings;
+    private final Region region;
     private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
     private final String endpointName;
+    /** The poll's GET without the S3 client while it gets plain answers; null once it did not. */
+    private volatile S3DirectGet direct;
+    private S3Client s3;
 
     /**
      * @param credentials closed with the store when it is closeable
+     * @param http closed with the store
      * @param endpointName how messages name the server when it cannot be reached ({@code host:port})
      */
-    S3Store(S3Client s3, AwsCredentialsProvider credentials, String endpointName) {
-        this.s3 = s3;
+    private S3Store(StoreSettings settings, Region region, AwsCredentialsProvider credentials, SdkHttpClient http,
+            String endpointName) {
+        this.settings = settings;
+        this.region = region;
         this.credentials = credentials;
+        this.http = http;
         this.endpointName = endpointName;
+        this.direct = S3DirectGet.forSettings(settings, region.id(), http).orElse(null);
     }
 
-    /** Builds the client from the settings: credentials, region and endpoint resolved once. */
+    /**
+     * The store for these settings: credentials, region and endpoint resolved once. The S3 client is
+     * built on first need (see {@link S3DirectGet}): a host that only polls never builds it.
+     */
     static S3Store open(StoreSettings settings) {
         Region region = region(settings, S3Store::defaultChainRegion);
         AwsCredentialsProvider credentials = credentials(settings.environment());
         String endpointName = settings.s3Endpoint().map(URI::getAuthority)
                 .orElseGet(() -> "s3." + region.id() + ".amazonaws.com");
-        LOG.debug("S3 client: region {}, endpoint {}", region.id(), endpointName);
-        return new S3Store(newClient(settings, credentials, region), credentials, endpointName);
+        LOG.debug("S3 store: region {}, endpoint {}", region.id(), endpointName);
+        SdkHttpClient http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.readTimeout())
+                .build();
+        return new S3Store(settings, region, credentials, http, endpointName);
     }
 
-    /** The client, for tests that set up buckets. */
-    S3Client client() {
+    /** The S3 client, built on first use. Also for tests that set up buckets. */
+    synchronized S3Client client() {
+        if (s3 == null) {
+            LOG.debug("building the S3 client");
+            s3 = newClient(settings, credentials, region, http);
+        }
         return s3;
     }
 
-    /** Closes the client and the credentials provider (which may hold refresh threads). */
+    /** Whether the S3 client was built (tests: a poll that needs no client builds none). */
+    synchronized boolean clientBuilt() {
+        return s3 != null;
+    }
+
+    /** Whether polls still go around the S3 client (tests). */
+    boolean direct() {
+        return direct != null;
+    }
+
+    /** Closes the client, the HTTP client and the credentials provider (which may hold refresh threads). */
     @Override
     public void close() {
-        s3.close();
+        synchronized (this) {
+            if (s3 != null) {
+                s3.close();
+            }
+        }
+        http.close();
         if (credentials instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -113,6 +151,76 @@ final class S3Store implements RemoteStore, AutoCloseable {
 
     @Override
     public FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch) {
+        S3DirectGet get = direct;
+        if (get != null && get.serves(remote)) {
+            Optional<FetchResult> result = fetchDirect(get, remote, ifNoneMatch);
+            if (result.isPresent()) {
+                return result.get();
+            }
+        }
+        return fetchWithClient(remote, ifNoneMatch);
+    }
+
+    /** The GET around the S3 client: empty when the answer needs the client (which then takes over). */
+    private Optional<FetchResult> fetchDirect(S3DirectGet get, RemoteUri remote, Optional<Etag> ifNoneMatch) {
+        AwsCredentials identity;
+        try {
+            identity = credentials.resolveCredentials();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the client says why, in its words
+        }
+        S3DirectGet.Answer answer;
+        try {
+            answer = get.get(remote, ifNoneMatch.map(Etag::quoted).orElse(null), identity);
+        } catch (IOException | RuntimeException e) {
+            // No answer: the client retries with backoff and names the failure. The direct path stays:
+            // a network blip says nothing about the URL.
+            LOG.debug("{}: direct GET failed, asking the S3 client: {}", remote, Redact.message(e.toString()));
+            return Optional.empty();
+        }
+        int status = answer.status();
+        if (status == 304 && ifNoneMatch.isPresent()) {
+            answer.closeEmpty();
+            LOG.debug("{}: unchanged ({})", remote, ifNoneMatch.get());
+            return Optional.of(new FetchResult.Unchanged(ifNoneMatch.get()));
+        }
+        Etag etag = status == 200 ? answer.header("ETag").map(Etag::parse).orElse(null) : null;
+        if (etag == null) {
+            // An error, a redirect to the bucket's region, a throttle, an answer without an ETag: the
+            // client knows what it means, and this store keeps using it.
+            answer.discard();
+            LOG.debug("{}: HTTP {} to the direct GET; the S3 client takes over", remote, status);
+            direct = null;
+            return Optional.empty();
+        }
+        if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(etag)) {
+            answer.discard(); // a server that ignores If-None-Match: do not download what we have
+            return Optional.of(new FetchResult.Unchanged(etag));
+        }
+        long size = answer.header("Content-Length").map(S3Store::parseLength).orElse(-1L);
+        return Optional.of(download(remote, etag, size, answer.stream(), etagIsContentMd5(etag,
+                answer.header("x-amz-server-side-encryption-customer-algorithm").orElse(null),
+                answer.header("x-amz-server-side-encryption").orElse(null))));
+    }
+
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private FetchResult download(RemoteUri remote, Etag etag, long size, InputStream in, boolean etagIsMd5) {
+        LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
+        MessageDigest md5 = etagIsMd5 ? md5() : null;
+        InputStream body = new CheckedBody(in, remote, size, md5, md5 == null ? null : etag.value(),
+                e -> failure(remote, "s3:GetObject", e));
+        return new FetchResult.Download(etag, size, body);
+    }
+
+    private FetchResult fetchWithClient(RemoteUri remote, Optional<Etag> ifNoneMatch) {
+        S3Client s3 = client();
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(remote.bucket()).key(remote.key());
         ifNoneMatch.ifPresent(etag -> request.ifNoneMatch(etag.quoted()));
         ResponseInputStream<GetObjectResponse> in;
@@ -143,11 +251,8 @@ final class S3Store implements RemoteStore, AutoCloseable {
             return new FetchResult.Unchanged(etag);
         }
         long size = response.contentLength() == null ? -1 : response.contentLength();
-        LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
-        MessageDigest md5 = etagIsContentMd5(etag, response) ? md5() : null;
-        InputStream body = new CheckedBody(in, remote, size, md5, md5 == null ? null : etag.value(),
-                e -> failure(remote, "s3:GetObject", e));
-        return new FetchResult.Download(etag, size, body);
+        return download(remote, etag, size, in,
+                etagIsContentMd5(etag, response.sseCustomerAlgorithm(), response.serverSideEncryptionAsString()));
     }
 
     /**
@@ -183,14 +288,13 @@ final class S3Store implements RemoteStore, AutoCloseable {
      * single-part uploads stored unencrypted or with SSE-S3; false for multipart ETags ({@code md5-N})
      * and SSE-KMS / SSE-C objects, whose ETags are not content hashes.
      */
-    static boolean etagIsContentMd5(Etag etag, GetObjectResponse response) {
+    static boolean etagIsContentMd5(Etag etag, String sseCustomerAlgorithm, String sse) {
         if (!etag.value().matches("[0-9a-f]{32}")) {
             return false;
         }
-        if (response.sseCustomerAlgorithm() != null) {
+        if (sseCustomerAlgorithm != null) {
             return false;
         }
-        String sse = response.serverSideEncryptionAsString();
         return sse == null || sse.equals("AES256");
     }
 
@@ -206,7 +310,7 @@ final class S3Store implements RemoteStore, AutoCloseable {
     public Optional<RemoteObject> head(RemoteUri remote) {
         HeadObjectResponse r;
         try {
-            r = s3.headObject(b -> b.bucket(remote.bucket()).key(remote.key()));
+            r = client().headObject(b -> b.bucket(remote.bucket()).key(remote.key()));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return Optional.empty(); // HEAD has no error body: a missing bucket looks the same
@@ -244,7 +348,7 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }, size, CONTENT_TYPE);
         PutObjectResponse r;
         try {
-            r = s3.putObject(b -> b.bucket(remote.bucket()).key(remote.key())
+            r = client().putObject(b -> b.bucket(remote.bucket()).key(remote.key())
                     .contentType(CONTENT_TYPE).contentLength(size).contentMD5(md5), body);
         } catch (SdkException | UncheckedIOException e) {
             throw failure(remote, "s3:PutObject", e);
@@ -372,11 +476,10 @@ final class S3Store implements RemoteStore, AutoCloseable {
     // ---- the client: built once by RemoteStores --------------------------------------------------
 
     /** The one S3 client of a process. */
-    static S3Client newClient(StoreSettings settings, AwsCredentialsProvider credentials, Region region) {
+    static S3Client newClient(StoreSettings settings, AwsCredentialsProvider credentials, Region region,
+            SdkHttpClient http) {
         S3ClientBuilder builder = S3Client.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(settings.connectTimeout())
-                        .socketTimeout(settings.readTimeout()))
+                .httpClient(http) // shared with the direct GET; the store closes it
                 .credentialsProvider(credentials)
                 .region(region)
                 .crossRegionAccessEnabled(true)

@@ -105,6 +105,43 @@ class S3StoreTest extends RemoteStoreContract {
     }
 
     @Test
+    void pollingAndDownloadingBuildNoS3Client() {
+        RemoteUri remote = newRemote();
+        byte[] bytes = randomBytes(50_000);
+        RemoteObject published = publish(remote, bytes);
+        S3.server().resetTraffic();
+
+        try (S3Store fresh = S3Store.open(stores.settings())) {
+            FetchResult download = fresh.fetch(remote, Optional.empty());
+            assertThat(download).isInstanceOf(FetchResult.Download.class);
+            assertThat(readAll(download)).isEqualTo(bytes);
+            assertThat(fresh.fetch(remote, Optional.of(published.etag()))).isEqualTo(new FetchResult.Unchanged(published.etag()));
+
+            assertThat(S3.server().traffic().requests()).containsExactly(
+                    "GET /" + BUCKET + "/" + remote.key(), "GET /" + BUCKET + "/" + remote.key());
+            assertThat(fresh.clientBuilt()).as("the S3 client (~2,300 classes) was not needed").isFalse();
+            assertThat(fresh.direct()).isTrue();
+        }
+    }
+
+    @Test
+    void anAnswerOnlyTheS3ClientCanReadHandsThePollsToIt() {
+        RemoteUri missing = newRemote();
+        RemoteUri remote = newRemote();
+        RemoteObject published = publish(remote, randomBytes(100));
+
+        try (S3Store fresh = S3Store.open(stores.settings())) {
+            assertThatThrownBy(() -> fresh.fetch(missing, Optional.empty())).hasMessage("remote " + missing + ": not found");
+            assertThat(fresh.direct()).as("a 404 is the client's to read").isFalse();
+            assertThat(fresh.clientBuilt()).isTrue();
+
+            S3.server().resetTraffic();
+            assertThat(fresh.fetch(remote, Optional.of(published.etag()))).isInstanceOf(FetchResult.Unchanged.class);
+            assertThat(S3.server().traffic().requests()).as("one request per poll, through the client now").hasSize(1);
+        }
+    }
+
+    @Test
     void aWrongSecretKeyIsAccessDeniedNamingTheActionAndNoSecret() {
         RemoteUri remote = newRemote();
         publish(remote, randomBytes(100));
