@@ -34,6 +34,11 @@ public final class LogSetup {
             return; // another SLF4J binding (a library user's choice): leave it alone
         }
         ctx.reset();
+        install(ctx, env, level);
+    }
+
+    /** Adds the stderr appender to the (fresh or reset) context and sets the levels, as {@link #configure} says. */
+    static void install(LoggerContext ctx, Map<String, String> env, Level level) {
         LogLineLayout layout = new LogLineLayout(underSystemd(env));
         layout.setContext(ctx);
         layout.start();
