@@ -3,18 +3,17 @@ package dev.npcnix.daemon;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.PatternLayout;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logging to stderr. Under systemd ({@code JOURNAL_STREAM} or {@code INVOCATION_ID} set) lines carry
  * no timestamp (journald adds one) and start with the syslog priority ({@code <3>} for errors), which
- * journald turns into the entry's priority, so {@code journalctl -u npcnix -p warning} works.
+ * journald turns into the entry's priority, so {@code journalctl -u npcnix -p warning} works. The lines
+ * are made by {@link LogLineLayout}, not Logback's PatternLayout (some 220 classes fewer).
  */
 public final class LogSetup {
     private LogSetup() {
@@ -35,12 +34,18 @@ public final class LogSetup {
             return; // another SLF4J binding (a library user's choice): leave it alone
         }
         ctx.reset();
-        PatternLayout.DEFAULT_CONVERTER_SUPPLIER_MAP.put("syslogprio", SyslogPriority::new);
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        install(ctx, env, level);
+    }
+
+    /** Adds the stderr appender to the (fresh or reset) context and sets the levels, as {@link #configure} says. */
+    static void install(LoggerContext ctx, Map<String, String> env, Level level) {
+        LogLineLayout layout = new LogLineLayout(underSystemd(env));
+        layout.setContext(ctx);
+        layout.start();
+        // No charset: the platform's, as PatternLayoutEncoder's default was.
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(ctx);
-        encoder.setPattern(underSystemd(env)
-                ? "%syslogprio%-5level %logger{0}: %msg%n"
-                : "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n");
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(ctx);
@@ -55,18 +60,5 @@ public final class LogSetup {
         root.setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
         ctx.getLogger("dev.npcnix").setLevel(level);
         ctx.getLogger("nixos-rebuild").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.INFO : level);
-    }
-
-    /** {@code <N>} for the event's level, as sd-daemon(3) defines. */
-    public static final class SyslogPriority extends ClassicConverter {
-        @Override
-        public String convert(ILoggingEvent event) {
-            return switch (event.getLevel().toInt()) {
-                case Level.ERROR_INT -> "<3>";
-                case Level.WARN_INT -> "<4>";
-                case Level.INFO_INT -> "<6>";
-                default -> "<7>";
-            };
-        }
     }
 }
