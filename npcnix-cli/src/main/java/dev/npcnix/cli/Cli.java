@@ -23,7 +23,7 @@ public final class Cli {
         Optional<Class<?>> named = namedSubcommand(args);
         if (named.isPresent()) {
             cl.addSubcommand(new CommandLine(named.get()));
-        } else {
+        } else if (!versionOnly(args)) {
             addAllSubcommands(cl);
         }
         cl.setOut(ctx.out());
@@ -80,6 +80,27 @@ public final class Cli {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the arguments only ask for the version ({@code -V}/{@code --version} among root options,
+     * no help, no subcommand): then no subcommand needs building.
+     */
+    static boolean versionOnly(String... args) {
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-V", "--version" -> version = true;
+                case "--data-dir" -> i++;
+                case "-v", "--verbose" -> { }
+                default -> {
+                    if (!args[i].startsWith("--data-dir=")) {
+                        return false; // help, a subcommand, an unknown option: picocli needs the whole tree
+                    }
+                }
+            }
+        }
+        return version;
     }
 
     private static void configureLogging(CliContext ctx, NpcnixCommand root, CommandLine.ParseResult parsed) {

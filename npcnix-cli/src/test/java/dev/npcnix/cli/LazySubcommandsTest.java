@@ -28,6 +28,20 @@ class LazySubcommandsTest {
     }
 
     @Test
+    void theVersionAloneNeedsNoSubcommandButStillPrints() {
+        assertThat(Cli.versionOnly("--version")).isTrue();
+        assertThat(Cli.versionOnly("-v", "--data-dir", "/x", "-V")).isTrue();
+        assertThat(Cli.versionOnly("--version", "--help")).isFalse();
+        assertThat(Cli.versionOnly("--version", "status")).isFalse();
+        assertThat(Cli.versionOnly("-vV")).isFalse(); // clustered options: leave it to picocli with every subcommand
+        assertThat(Cli.versionOnly()).isFalse();
+
+        CliRunner.Result r = cli.run("--version");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("npcnix ");
+    }
+
+    @Test
     void aDataDirNamedLikeASubcommandIsNotTakenForOne() {
         Path data = tmp.resolve("pause");
         assertThat(cli.run("--data-dir", data.toString(), "config", "set", "remote", "file:///srv/x.npcnix").code()).isZero();

@@ -46,14 +46,9 @@ final class NpcnixProcess implements AutoCloseable {
 
     /** Waits until {@code condition} holds, checking every 20 ms, failing after {@code timeout}. */
     static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(20); // polling interval of an awaited condition, not a wait for time to pass
-        }
+        dev.npcnix.testing.Await.until(timeout, what, condition);
     }
+
 
     /** Waits until the output contains {@code text}. */
     void awaitOutput(String text, Duration timeout) throws InterruptedException {
