@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.npcnix.InvalidInputException;
 import dev.npcnix.NpcnixException;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
@@ -50,8 +51,6 @@ import org.slf4j.LoggerFactory;
 final class SafeUnpacker {
     private static final Logger LOG = LoggerFactory.getLogger(SafeUnpacker.class);
     private static final int BUFFER_SIZE = 128 * 1024;
-    /** Decompressed chunks read ahead: at most 1 MiB waiting. */
-    private static final int READ_AHEAD_CHUNKS = 8;
     private static final int MAX_NAME_COMPONENT_BYTES = 255;
     private static final int MAX_SYMLINK_HOPS = 40;
     private static final Set<PosixFilePermission> MODE_0755 = PosixFilePermissions.fromString("rwxr-xr-x");
@@ -156,10 +155,8 @@ final class SafeUnpacker {
         }
         head.unread(magic);
         umaskKeepsModes = probeUmask();
-        // Decompressing (and, below it, hashing and reading the download) runs on a thread of its own,
-        // a few chunks ahead of this one, which writes the files.
-        try (InputStream tar = new ReadAheadInputStream(new ZstdInputStream(head), BUFFER_SIZE, READ_AHEAD_CHUNKS,
-                "npcnix-unpack-read")) {
+        try (ZstdInputStream zstd = new ZstdInputStream(head);
+                InputStream tar = new BufferedInputStream(zstd, BUFFER_SIZE)) {
             reader = new TarReader(tar);
             TarReader.Entry entry;
             while ((entry = reader.next()) != null) {
@@ -536,9 +533,8 @@ final class SafeUnpacker {
     /** Counts compressed bytes, remembers whether the caller's stream itself failed, and never closes it. */
     private static final class CountingInputStream extends InputStream {
         private final InputStream in;
-        // Written by the read-ahead thread, read by the unpacking one.
-        private volatile long count;
-        private volatile IOException failure;
+        private long count;
+        private IOException failure;
 
         CountingInputStream(InputStream in) {
             this.in = in;
