@@ -73,14 +73,19 @@ final class StartupBench {
             ctx.log("startup: %s", times);
             degradesGracefully(ctx, dir, env);
             double java = Stats.median(times.get("java -version"));
+            // The targets are the shipped distribution's; the copy without the archive shows what it buys.
             for (String suffix : List.of("", " (no AppCDS)")) {
-                ctx.report(Figure.infoVs("start-up: npcnix --version" + suffix, Stats.median(times.get("npcnix --version" + suffix)),
-                        "ms", "java -version", java));
-                ctx.report(Figure.compared("start-up: npcnix status" + suffix, Stats.median(times.get("npcnix status" + suffix)),
-                        "ms", "java -version", java, 6.0));
+                boolean shipped = suffix.isEmpty();
+                double version = Stats.median(times.get("npcnix --version" + suffix));
+                double status = Stats.median(times.get("npcnix status" + suffix));
                 double pull = Stats.median(times.get("npcnix pull typical from S3" + suffix));
-                ctx.report(new Figure("start-up: npcnix pull typical from S3" + suffix, pull, "ms", "java -version", java,
-                        "<= 800 ms", pull <= 800));
+                ctx.report(Figure.infoVs("start-up: npcnix --version" + suffix, version, "ms", "java -version", java));
+                ctx.report(shipped
+                        ? Figure.compared("start-up: npcnix status", status, "ms", "java -version", java, 6.0)
+                        : Figure.infoVs("start-up: npcnix status" + suffix, status, "ms", "java -version", java));
+                ctx.report(shipped
+                        ? new Figure("start-up: npcnix pull typical from S3", pull, "ms", "java -version", java, "<= 800 ms", pull <= 800)
+                        : Figure.infoVs("start-up: npcnix pull typical from S3" + suffix, pull, "ms", "java -version", java));
             }
         }
     }

@@ -84,6 +84,12 @@ final class FileStore implements RemoteStore {
         return new FetchResult.Download(opened.etag(), opened.identity().size(), body);
     }
 
+    /** The ETag is the SHA-256 of the file, and the body is checked against it as it is read. */
+    @Override
+    public boolean etagIsVerifiedSha256() {
+        return true;
+    }
+
     @Override
     public Optional<RemoteObject> head(RemoteUri remote) {
         Path path = remote.path();

@@ -15,6 +15,14 @@ public interface RemoteStore {
      */
     FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch);
 
+    /**
+     * Whether this store's ETags are the SHA-256 (hex) of the content and a {@link FetchResult.Download}
+     * body fails unless the bytes read hash to its ETag: then a reader needs no hash of its own.
+     */
+    default boolean etagIsVerifiedSha256() {
+        return false;
+    }
+
     /** Metadata of the object, or empty when it does not exist. */
     Optional<RemoteObject> head(RemoteUri remote);
 
