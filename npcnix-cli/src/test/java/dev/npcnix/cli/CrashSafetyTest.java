@@ -116,7 +116,9 @@ class CrashSafetyTest {
             String etag = publishNext();
             // every moment in turn, from a random start; where in it the kill lands is random
             Moment target = Moment.values()[(offset + kill) % Moment.values().length];
-            int runsBefore = rebuild.invocations().size();
+            // Directories, not invocations: a kill may land after the script made its record directory and
+            // before it wrote the invocation into it; the next run then gets the following number.
+            int runsBefore = rebuild.runsStarted();
             Process daemon = startDaemon();
             Moment at = awaitMoment(daemon, target, etag, runsBefore, leftovers);
             if (at.compareTo(Moment.DOWNLOADING) >= 0) {

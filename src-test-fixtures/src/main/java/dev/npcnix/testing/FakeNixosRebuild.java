@@ -85,6 +85,23 @@ public final class FakeNixosRebuild {
     }
 
     /** Every recorded run, in order. */
+    /**
+     * How many runs started: record directories, including one whose run was killed before it wrote
+     * its invocation (the next run's directory is this number + 1).
+     */
+    public int runsStarted() {
+        Path dir = Path.of(log + ".d");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> runs = Files.list(dir)) {
+            return runs.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9]+"))
+                    .mapToInt(Integer::parseInt).max().orElse(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public List<Invocation> invocations() {
         Path dir = Path.of(log + ".d");
         if (!Files.isDirectory(dir)) {
