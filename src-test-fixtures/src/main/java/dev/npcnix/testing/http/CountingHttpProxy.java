@@ -269,8 +269,10 @@ public final class CountingHttpProxy implements AutoCloseable {
 
     private static boolean write(OutputStream out, byte[] bytes, Tally tally, long[] budget) throws IOException {
         int n = (int) Math.min(bytes.length, budget[0]);
-        out.write(bytes, 0, n);
+        // Counted before they are sent: once the client has the bytes, a reader of the tally sees them
+        // (a test that resets the tally after reading a body must not see its tail counted later).
         tally.add(n);
+        out.write(bytes, 0, n);
         budget[0] -= n;
         if (n < bytes.length) {
             out.flush();
@@ -296,9 +298,9 @@ public final class CountingHttpProxy implements AutoCloseable {
                 }
                 throw new IOException("EOF in body");
             }
+            tally.add(n); // before sending: see write()
             out.write(buf, 0, n);
             out.flush();
-            tally.add(n);
             budget[0] -= n;
             left -= n;
         }
