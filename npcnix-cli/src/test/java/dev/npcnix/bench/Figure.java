@@ -35,12 +35,17 @@ record Figure(String name, double value, String unit, String baselineName, Doubl
         return pass == null ? "info" : pass ? "PASS" : "MISS";
     }
 
-    /** One table row: | figure | value | baseline | ratio | target | verdict |. */
+    /** One table row: | figure | value | baseline | ratio | target | verdict |; a | in a cell is escaped. */
     String row() {
         Double r = ratio();
-        return String.format(Locale.ROOT, "| %-44s | %14s | %-26s | %7s | %-14s | %-4s |", name, number(value) + " " + unit,
-                baseline == null ? "-" : baselineName + " " + number(baseline) + " " + unit,
-                r == null ? "-" : number(r) + "x", target, verdict());
+        return String.format(Locale.ROOT, "| %-44s | %14s | %-26s | %7s | %-14s | %-4s |", cell(name), number(value) + " " + unit,
+                cell(baseline == null ? "-" : baselineName + " " + number(baseline) + " " + unit),
+                r == null ? "-" : number(r) + "x", cell(target), verdict());
+    }
+
+    /** Markdown: a pipe inside a cell (tar|zstd) would split it. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
     }
 
     static String header() {
