@@ -50,12 +50,13 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * {@code s3://BUCKET/KEY} remotes on AWS S3 or an S3-compatible server, through one shared
- * {@link S3Client} that {@link RemoteStores} builds ({@link #newClient}) and closes.
+ * {@code s3://BUCKET/KEY} remotes on AWS S3 or an S3-compatible server. One store per process
+ * ({@link RemoteStores} opens and closes it) holds the credentials, one HTTP client and, built on
+ * first need, one {@link S3Client} ({@link #newClient}).
  *
- * <p>A poll is one GetObject with {@code If-None-Match}; S3 answers 304 (no body) when unchanged,
- * which the SDK reports as an {@link S3Exception} with status 304. The ETag returned comes from the
- * same response as the body. Publishing is one PutObject with {@code Content-MD5}, so the server
+ * <p>A poll is one GetObject with {@code If-None-Match}; S3 answers 304 (no body) when unchanged.
+ * Polls and downloads go around the S3 client while its answers are plain ({@link S3DirectGet});
+ * the client does everything else. The ETag returned comes from the same response as the body. Publishing is one PutObject with {@code Content-MD5}, so the server
  * rejects bytes damaged on the way and, for a single-part upload, the ETag is the MD5 of the archive:
  * the same archive always gets the same ETag.
  *
