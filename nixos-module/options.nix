@@ -197,7 +197,7 @@ in
         JVM options of the daemon, passed in `NPCNIX_JAVA_OPTS` (joined by spaces, so
         no option may contain whitespace). The default suits a mostly idle daemon on a
         small instance: one C1 compiler thread and a small young generation keep an idle
-        daemon at about 61 MiB resident (docs/performance.md has the measurements); the
+        daemon at about 60 MiB resident, 63 over HTTPS (docs/performance.md); the
         heap limit leaves room for a release with the maximum number of entries. The
         module always appends `-Djava.io.tmpdir=''${dataDir}/jvm-tmp`: zstd-jni unpacks
         its native library there, which fails on a `noexec` /tmp.
