@@ -54,11 +54,8 @@ final class MemoryBench {
     }
 
     private Map<String, String> env(Path data, Path hwm) {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "AWS_ACCESS_KEY_ID", server.accessKey(),
-                "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                "AWS_REGION", server.region(),
-                "AWS_ENDPOINT_URL_S3", server.endpoint().toString(),
+        Map<String, String> env = new HashMap<>(server.clientEnv());
+        env.putAll(Map.of(
                 "NPCNIX_NIXOS_REBUILD", dir.resolve("nixos-rebuild").toString(),
                 "BENCH_HWM_FILE", hwm.toString(),
                 // As the module sets it: its javaOptions, then the JVM's temp dir in the data dir.

@@ -29,12 +29,8 @@ final class StartupBench {
         try (S3Server server = S3Server.start()) {
             server.createBucket("fleet");
             String remote = "s3://fleet/npcnix/remotes/prod.npcnix";
-            Map<String, String> env = new HashMap<>(Map.of(
-                    "AWS_ACCESS_KEY_ID", server.accessKey(),
-                    "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                    "AWS_REGION", server.region(),
-                    "AWS_ENDPOINT_URL_S3", server.endpoint().toString(),
-                    "NPCNIX_DATA_DIR", dir.resolve("data").toString()));
+            Map<String, String> env = new HashMap<>(server.clientEnv());
+            env.put("NPCNIX_DATA_DIR", dir.resolve("data").toString());
             Path tree = ctx.tree(Trees.TYPICAL);
             String npcnix = ctx.npcnix().toString();
             Proc.run(List.of(npcnix, "publish", "--src", tree.toString(), "--remote", remote), env, ctx.scratch())

@@ -83,11 +83,7 @@ class CrashSafetyTest {
     }
 
     private static Map<String, String> s3Env(S3Server server) {
-        return Map.of(
-                "AWS_ACCESS_KEY_ID", server.accessKey(),
-                "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                "AWS_REGION", server.region(),
-                "AWS_ENDPOINT_URL_S3", server.endpoint().toString());
+        return server.clientEnv();
     }
 
     @Test

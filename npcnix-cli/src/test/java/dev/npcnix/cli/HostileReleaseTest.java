@@ -82,11 +82,7 @@ class HostileReleaseTest {
     void setUp() {
         rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
         S3Server server = S3.server();
-        cli.env(rebuild.env()).env(Map.of(
-                "AWS_ACCESS_KEY_ID", server.accessKey(),
-                "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                "AWS_REGION", server.region(),
-                "AWS_ENDPOINT_URL_S3", server.endpoint().toString()));
+        cli.env(rebuild.env()).env(server.clientEnv());
         flake = Fixtures.webFlake(tmp.resolve("flake"));
         data = tmp.resolve("data");
         try {

@@ -40,11 +40,7 @@ class HygieneTest {
         String bucket = "hygiene-" + UUID.randomUUID().toString().substring(0, 8);
         server.createBucket(bucket);
         remote = "s3://" + bucket + "/npcnix/remotes/prod.npcnix";
-        s3Env = Map.of(
-                "AWS_ACCESS_KEY_ID", server.accessKey(),
-                "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                "AWS_REGION", server.region(),
-                "AWS_ENDPOINT_URL_S3", server.endpoint().toString());
+        s3Env = server.clientEnv();
         rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
         cli.env(rebuild.env()).env(s3Env);
         flake = Fixtures.webFlake(tmp.resolve("flake"));

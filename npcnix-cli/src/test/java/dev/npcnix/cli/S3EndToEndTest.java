@@ -43,11 +43,7 @@ class S3EndToEndTest {
         server.setDown(false);
         remote = "s3://" + bucket + "/npcnix/remotes/prod.npcnix";
         rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
-        cli.env(rebuild.env()).env(Map.of(
-                "AWS_ACCESS_KEY_ID", server.accessKey(),
-                "AWS_SECRET_ACCESS_KEY", server.secretKey(),
-                "AWS_REGION", server.region(),
-                "AWS_ENDPOINT_URL_S3", server.endpoint().toString()));
+        cli.env(rebuild.env()).env(server.clientEnv());
         flake = Fixtures.webFlake(tmp.resolve("flake"));
         data = tmp.resolve("data").toString();
     }

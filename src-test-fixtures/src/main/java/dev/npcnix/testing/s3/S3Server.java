@@ -4,6 +4,7 @@ import dev.npcnix.testing.http.CountingHttpProxy;
 import dev.npcnix.testing.http.Traffic;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.util.Map;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -82,6 +83,18 @@ public final class S3Server implements AutoCloseable {
 
     public String region() {
         return REGION;
+    }
+
+    /**
+     * The environment an npcnix process needs to reach this server: its test credentials, region and
+     * {@code AWS_ENDPOINT_URL_S3} (the counting proxy).
+     */
+    public Map<String, String> clientEnv() {
+        return Map.of(
+                "AWS_ACCESS_KEY_ID", ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", SECRET_KEY,
+                "AWS_REGION", REGION,
+                "AWS_ENDPOINT_URL_S3", endpoint().toString());
     }
 
     /** Creates a bucket directly in the blob store (no request is counted). */
