@@ -17,7 +17,10 @@ ref=${flake%%#*}
 name=${flake#*#}
 attr="nixosConfigurations.\"$name\".config.system.build.toplevel"
 echo "building $ref#$attr"
-json=$(nix --extra-experimental-features 'nix-command flakes' build --offline --no-link --json "$ref#$attr")
+# Debian's nix-bin (without nix-setup-systemd) creates no nixbld group; root then builds as itself.
+set -- --extra-experimental-features 'nix-command flakes'
+getent group nixbld >/dev/null 2>&1 || set -- "$@" --option build-users-group ''
+json=$(nix "$@" build --offline --no-link --json "$ref#$attr")
 out=$(printf '%s' "$json" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
 echo "built $out (not activating: this is a test stand-in)"
 if [ -n "${NIX_REBUILD_RECORD:-}" ]; then
