@@ -250,77 +250,75 @@ in
       '';
     };
 
-    bootstrap = {
-      enable = mkEnableOption ''
-        a first-boot `npcnix bootstrap`, so that a machine built from an image with this module
-        (e.g. an AMI) joins the fleet by itself, without a user-data script: the
-        `npcnix-bootstrap` unit runs once, on a host whose data dir has no `config.json`,
-        after `multi-user.target`; it writes the host config, waits for the remote, activates
-        {option}`services.npcnix.bootstrap.initialConfiguration` (if set), then the
-        configuration, and starts the daemon'';
+    bootstrap.enable = mkEnableOption ''
+      a first-boot `npcnix bootstrap`, so that a machine built from an image with this module
+      (e.g. an AMI) joins the fleet by itself, without a user-data script: the
+      `npcnix-bootstrap` unit runs once, on a host whose data dir has no `config.json`,
+      after `multi-user.target`; it writes the host config, waits for the remote, activates
+      {option}`services.npcnix.bootstrap.initialConfiguration` (if set), then the
+      configuration, and starts the daemon'';
 
-      remote = mkOption {
-        type = types.nullOr remoteUri;
-        default = cfg.remote;
-        defaultText = literalExpression "config.services.npcnix.remote";
-        example = "s3://acme-config/npcnix/remotes/prod.npcnix";
-        description = ''
-          Remote the first boot follows (`bootstrap --remote`). `null`: read from EC2, see
-          {option}`services.npcnix.bootstrap.ec2`.
-        '';
-      };
+    bootstrap.remote = mkOption {
+      type = types.nullOr remoteUri;
+      default = cfg.remote;
+      defaultText = literalExpression "config.services.npcnix.remote";
+      example = "s3://acme-config/npcnix/remotes/prod.npcnix";
+      description = ''
+        Remote the first boot follows (`bootstrap --remote`). `null`: read from EC2, see
+        {option}`services.npcnix.bootstrap.ec2`.
+      '';
+    };
 
-      configuration = mkOption {
-        type = types.nullOr types.str;
-        default = cfg.configuration;
-        defaultText = literalExpression "config.services.npcnix.configuration";
-        example = "web";
-        description = ''
-          Configuration the first boot activates (`bootstrap --configuration`). `null`: read
-          from EC2, see {option}`services.npcnix.bootstrap.ec2`.
-        '';
-      };
+    bootstrap.configuration = mkOption {
+      type = types.nullOr types.str;
+      default = cfg.configuration;
+      defaultText = literalExpression "config.services.npcnix.configuration";
+      example = "web";
+      description = ''
+        Configuration the first boot activates (`bootstrap --configuration`). `null`: read
+        from EC2, see {option}`services.npcnix.bootstrap.ec2`.
+      '';
+    };
 
-      ec2 = mkOption {
-        type = types.nullOr (
-          types.enum [
-            "user-data"
-            "tags"
-          ]
-        );
-        default = null;
-        example = "tags";
-        description = ''
-          Where the first boot reads the remote and configuration it is not given, from the EC2
-          instance metadata service (IMDSv2; `bootstrap --from-ec2`): `user-data`, lines
-          `NPCNIX_REMOTE=…` and `NPCNIX_CONFIGURATION=…` in the instance's user data (a `#!`
-          script that sets them works, as nixpkgs' `amazon-init` runs such user data as a
-          script); `tags`, the instance tags `npcnix:remote` and `npcnix:configuration`
-          (launch the instance with tags in instance metadata allowed). One image then serves
-          every remote and role.
-        '';
-      };
+    bootstrap.ec2 = mkOption {
+      type = types.nullOr (
+        types.enum [
+          "user-data"
+          "tags"
+        ]
+      );
+      default = null;
+      example = "tags";
+      description = ''
+        Where the first boot reads the remote and configuration it is not given, from the EC2
+        instance metadata service (IMDSv2; `bootstrap --from-ec2`): `user-data`, lines
+        `NPCNIX_REMOTE=…` and `NPCNIX_CONFIGURATION=…` in the instance's user data (a `#!`
+        script that sets them works, as nixpkgs' `amazon-init` runs such user data as a
+        script); `tags`, the instance tags `npcnix:remote` and `npcnix:configuration`
+        (launch the instance with tags in instance metadata allowed). One image then serves
+        every remote and role.
+      '';
+    };
 
-      initialConfiguration = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-        example = "base";
-        description = ''
-          Configuration activated before {option}`services.npcnix.bootstrap.configuration`
-          (`bootstrap --initial-configuration`), e.g. one that sets up disks or secrets.
-        '';
-      };
+    bootstrap.initialConfiguration = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "base";
+      description = ''
+        Configuration activated before {option}`services.npcnix.bootstrap.configuration`
+        (`bootstrap --initial-configuration`), e.g. one that sets up disks or secrets.
+      '';
+    };
 
-      timeout = mkOption {
-        type = duration;
-        default = "30m";
-        example = "2h";
-        description = ''
-          How long the first boot waits for the remote to appear and the store to answer
-          (`bootstrap --timeout`): a fleet may boot before CI published. The daemon starts
-          afterwards either way and keeps polling.
-        '';
-      };
+    bootstrap.timeout = mkOption {
+      type = duration;
+      default = "30m";
+      example = "2h";
+      description = ''
+        How long the first boot waits for the remote to appear and the store to answer
+        (`bootstrap --timeout`): a fleet may boot before CI published. The daemon starts
+        afterwards either way and keeps polling.
+      '';
     };
 
     environmentFile = mkOption {
