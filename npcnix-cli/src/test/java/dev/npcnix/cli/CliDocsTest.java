@@ -78,6 +78,29 @@ class CliDocsTest {
         assertThat(problems).as("docs/cli.md vs the commands").isEmpty();
     }
 
+    @Test
+    void cloudInitBootstrapSynopsisHasExactlyTheOptionsOfBootstrap() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "cloud-init.md"));
+        int heading = doc.indexOf("## `npcnix bootstrap`");
+        assertThat(heading).as("docs/cloud-init.md has a bootstrap synopsis").isNotNegative();
+        int start = doc.indexOf("```", heading);
+        String synopsis = doc.substring(start + 3, doc.indexOf("```", start + 3));
+        Set<String> documented = new TreeSet<>();
+        Matcher m = OPTION.matcher(synopsis);
+        while (m.find()) {
+            documented.add(m.group());
+        }
+        CommandLine root = Cli.commandLine(context());
+        Set<String> global = names(root.getCommandSpec().options());
+        Set<String> options = new TreeSet<>();
+        for (OptionSpec option : root.getSubcommands().get("bootstrap").getCommandSpec().options()) {
+            if (!option.usageHelp() && !option.versionHelp() && !global.contains(option.longestName())) {
+                options.add(option.longestName());
+            }
+        }
+        assertThat(documented).isEqualTo(options);
+    }
+
     private static void collect(CommandLine cl, String prefix, Map<String, CommandSpec> out) {
         for (var sub : cl.getSubcommands().entrySet()) {
             CommandSpec spec = sub.getValue().getCommandSpec();
