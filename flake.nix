@@ -1,8 +1,11 @@
 {
   description = "npcnix: NixOS hosts follow a flake published to S3, a file system or HTTP";
 
-  # nixos-24.11 or newer (lib.fileset, maven.buildMavenPackage, runNixOSTest).
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  # The current NixOS stable release. Consumers usually set
+  # `inputs.npcnix.inputs.nixpkgs.follows = "nixpkgs"`: npcnix is then built with their nixpkgs'
+  # JDK and stdenv (the jars it fetches are fixed by nix/deps.json either way), see
+  # docs/nixos-module.md. Needs lib.fileset and testers.runNixOSTest (nixpkgs 24.05 or newer).
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
 
   outputs =
     { self, nixpkgs }:
@@ -15,7 +18,7 @@
       forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
       # The Maven project only: editing docs, the module or this file does not
-      # rebuild the package. No lib.fileset.gitTracked: the VM test re-evaluates this
+      # rebuild the package (nix/deps.json is read at evaluation, not part of the source). No lib.fileset.gitTracked: the VM test re-evaluates this
       # flake from a plain directory (without .git) and must get the same source.
       src = lib.fileset.toSource {
         root = ./.;
@@ -84,14 +87,14 @@
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
           packages = [
-            pkgs.jdk17
+            self.packages.${pkgs.stdenv.hostPlatform.system}.npcnix.jdk
             pkgs.maven
             pkgs.zstd
             pkgs.nix
             pkgs.nixfmt-rfc-style
           ];
-          # nixpkgs' mvn only defaults JAVA_HOME; build and test on the JDK the project targets.
-          JAVA_HOME = pkgs.jdk17.home;
+          # nixpkgs' mvn only defaults JAVA_HOME; build and test on the package's JDK.
+          JAVA_HOME = self.packages.${pkgs.stdenv.hostPlatform.system}.npcnix.jdk.home;
         };
       });
 
@@ -106,6 +109,16 @@
         in
         {
           npcnix = self.packages.${pkgs.stdenv.hostPlatform.system}.npcnix;
+          # The wrapped launcher runs from the store, on its class-data archive (-Xshare:on fails
+          # rather than running without it).
+          npcnix-runs =
+            let
+              npcnix = self.packages.${pkgs.stdenv.hostPlatform.system}.npcnix;
+            in
+            pkgs.runCommand "npcnix-runs" { } ''
+              NPCNIX_JAVA_OPTS=-Xshare:on ${lib.getExe npcnix} --version | tee $out
+              grep -qx 'npcnix ${npcnix.version}' $out
+            '';
           module-eval = import ./nix/module-eval-test.nix args;
           vm-test = import ./nix/vm-test.nix args;
         }

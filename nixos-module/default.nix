@@ -1,7 +1,8 @@
 # The npcnix NixOS module: a systemd service that runs `npcnix follow --once=activate`,
-# which polls the remote and runs nixos-rebuild when a new release appears. The
-# options are declared in ./options.nix. Works without flakes (import this file and
-# set services.npcnix.package); the flake's nixosModules.default also sets the package.
+# which polls the remote and runs nixos-rebuild when a new release appears, and optionally a
+# first-boot `npcnix bootstrap` (bootstrap.enable). The options are declared in ./options.nix.
+# Works without flakes (import this file and set services.npcnix.package); the flake's
+# nixosModules.default also sets the package. nix/module-test.nix evaluates it offline.
 {
   config,
   lib,
@@ -11,33 +12,82 @@
 }:
 let
   cfg = config.services.npcnix;
+  npcnix = lib.getExe' cfg.package "npcnix";
 
   jvmTmpDir = "${cfg.dataDir}/jvm-tmp";
   stateDirectory = lib.removePrefix "/var/lib/" cfg.dataDir;
   # systemd creates and owns a StateDirectory (under /var/lib); elsewhere tmpfiles does.
   dataDirIsStateDirectory = lib.hasPrefix "/var/lib/" cfg.dataDir;
+  # Directories that hold other programs' files too: tmpfiles (or StateDirectory) would make
+  # them root-only (0700).
+  sharedDirectories = [
+    "/bin"
+    "/boot"
+    "/dev"
+    "/etc"
+    "/home"
+    "/nix"
+    "/nix/store"
+    "/nix/var"
+    "/opt"
+    "/proc"
+    "/root"
+    "/run"
+    "/srv"
+    "/sys"
+    "/tmp"
+    "/usr"
+    "/var"
+    "/var/cache"
+    "/var/empty"
+    "/var/lib"
+    "/var/lib/private"
+    "/var/log"
+    "/var/tmp"
+  ];
 
   optionalFlag = flag: value: lib.optionals (value != null) [ flag value ];
   repeatedFlag = flag: values: lib.concatMap (value: [ flag value ]) values;
 
-  followArgs =
+  # A duration of options.nix (90s, 45m, 1h30m, 1d) in seconds.
+  seconds =
+    duration:
+    let
+      unit = {
+        d = 86400;
+        h = 3600;
+        m = 60;
+        s = 1;
+      };
+      parts = lib.filter lib.isList (builtins.split "([0-9]+)([dhms])" duration);
+    in
+    lib.foldl' (sum: part: sum + lib.toIntBase10 (lib.head part) * unit.${lib.last part}) 0 parts;
+
+  # Store and activation flags shared by follow and bootstrap.
+  storeArgs =
+    optionalFlag "--remote-region" cfg.remoteRegion ++ optionalFlag "--s3-endpoint" cfg.s3Endpoint;
+  activationArgs =
     [
-      (lib.getExe' cfg.package "npcnix")
-      "--data-dir"
-      cfg.dataDir
-      "follow"
-      "--once=activate"
-    ]
-    ++ optionalFlag "--remote" cfg.remote
-    ++ optionalFlag "--configuration" cfg.configuration
-    ++ optionalFlag "--remote-region" cfg.remoteRegion
-    ++ optionalFlag "--s3-endpoint" cfg.s3Endpoint
-    ++ [
       "--operation"
       cfg.operation
     ]
     ++ repeatedFlag "--extra-substituters" cfg.extraSubstituters
     ++ repeatedFlag "--extra-trusted-public-keys" cfg.extraTrustedPublicKeys
+    ++ optionalFlag "--activation-timeout" cfg.activationTimeout;
+
+  followArgs =
+    [
+      npcnix
+      "--data-dir"
+      cfg.dataDir
+      "follow"
+      "--once=activate"
+      # The options below are the whole truth: what they leave out is cleared from config.json.
+      "--declarative"
+    ]
+    ++ optionalFlag "--remote" cfg.remote
+    ++ optionalFlag "--configuration" cfg.configuration
+    ++ storeArgs
     ++ repeatedFlag "--trusted-public-keys" cfg.trustedPublicKeys
     ++ [
       "--min-sleep-secs"
@@ -47,8 +97,68 @@ let
       "--max-sleep-after-hours"
       (toString cfg.maxSleepAfterHours)
     ]
-    ++ optionalFlag "--activation-timeout" cfg.activationTimeout
+    ++ activationArgs
     ++ cfg.extraArgs;
+
+  bootstrapArgs =
+    [
+      npcnix
+      "--data-dir"
+      cfg.dataDir
+      "bootstrap"
+    ]
+    ++ optionalFlag "--remote" cfg.bootstrap.remote
+    ++ optionalFlag "--configuration" cfg.bootstrap.configuration
+    ++ optionalFlag "--from-ec2" cfg.bootstrap.ec2
+    ++ optionalFlag "--initial-configuration" cfg.bootstrap.initialConfiguration
+    ++ [
+      "--timeout"
+      cfg.bootstrap.timeout
+    ]
+    ++ storeArgs
+    ++ repeatedFlag "--trusted-public-keys" cfg.trustedPublicKeys
+    ++ activationArgs;
+
+  # A stop lets a running nixos-rebuild finish (the daemon waits for it on SIGTERM): the rebuild's
+  # own limit plus a minute to record the outcome. Without a limit, no limit.
+  stopTimeout =
+    if cfg.activationTimeout == null then "infinity" else toString (seconds cfg.activationTimeout + 60);
+
+  # What both units run with: nix evaluates and builds inside them.
+  path = [
+    config.nix.package
+    (config.system.build.nixos-rebuild or pkgs.nixos-rebuild)
+    pkgs.git
+    # flake inputs over git+ssh (as system.autoUpgrade has it)
+    pkgs.openssh
+    pkgs.coreutils
+  ];
+
+  # JOURNAL_STREAM is set by systemd itself: with it the daemon logs without
+  # timestamps, journald adds them.
+  environment =
+    config.nix.envVars
+    // config.networking.proxy.envVars
+    // {
+      # nix keeps its flake and fetcher caches under $HOME/.cache, as for nixos-upgrade.
+      HOME = "/root";
+      # Without a UTF-8 locale the JVM cannot encode non-ASCII file names in a flake.
+      LANG = "C.UTF-8";
+      NPCNIX_JAVA_OPTS = lib.concatStringsSep " " (cfg.javaOptions ++ [ "-Djava.io.tmpdir=${jvmTmpDir}" ]);
+    }
+    // cfg.environment;
+
+  stateDirectoryConfig =
+    lib.optionalAttrs dataDirIsStateDirectory {
+      StateDirectory = [
+        stateDirectory
+        "${stateDirectory}/jvm-tmp"
+      ];
+      StateDirectoryMode = "0700";
+    }
+    // lib.optionalAttrs (cfg.environmentFile != null) {
+      EnvironmentFile = cfg.environmentFile;
+    };
 in
 {
   imports = [ ./options.nix ];
@@ -58,6 +168,17 @@ in
       {
         assertion = cfg.minSleepSecs <= cfg.maxSleepSecs;
         message = "services.npcnix.minSleepSecs (${toString cfg.minSleepSecs}) must not exceed services.npcnix.maxSleepSecs (${toString cfg.maxSleepSecs}).";
+      }
+      {
+        assertion = !lib.elem cfg.dataDir sharedDirectories;
+        message = "services.npcnix.dataDir (${cfg.dataDir}) must be a directory of npcnix's own, such as /var/lib/npcnix: it is made root-only (0700).";
+      }
+      {
+        assertion =
+          !cfg.bootstrap.enable
+          || (cfg.bootstrap.remote != null || cfg.bootstrap.ec2 != null)
+            && (cfg.bootstrap.configuration != null || cfg.bootstrap.ec2 != null);
+        message = "services.npcnix.bootstrap.enable needs a remote and a configuration: set services.npcnix.bootstrap.remote and .configuration (or services.npcnix.remote and .configuration), or services.npcnix.bootstrap.ec2 to read them from the instance.";
       }
       {
         assertion = cfg.environmentFile == null || builtins.isString cfg.environmentFile;
@@ -80,6 +201,14 @@ in
       wantedBy = [ "multi-user.target" ];
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
+      # With a first-boot bootstrap, the daemon waits for it (which starts it when done).
+      unitConfig =
+        {
+          X-StopOnRemoval = false;
+        }
+        // lib.optionalAttrs cfg.bootstrap.enable {
+          ConditionPathExists = "${cfg.dataDir}/config.json";
+        };
 
       # The daemon runs nixos-rebuild itself: a switch must never stop or restart it
       # (that would kill the activation it is running). It exits after a successful
@@ -89,27 +218,8 @@ in
       restartIfChanged = false;
       stopIfChanged = false;
       reloadIfChanged = false;
-      unitConfig.X-StopOnRemoval = false;
 
-      path = [
-        config.nix.package
-        (config.system.build.nixos-rebuild or pkgs.nixos-rebuild)
-        pkgs.git
-        pkgs.coreutils
-      ];
-
-      # JOURNAL_STREAM is set by systemd itself: with it the daemon logs without
-      # timestamps, journald adds them.
-      environment =
-        config.networking.proxy.envVars
-        // {
-          # nix keeps its flake and fetcher caches under $HOME/.cache, as for nixos-upgrade.
-          HOME = "/root";
-          # Without a UTF-8 locale the JVM cannot encode non-ASCII file names in a flake.
-          LANG = "C.UTF-8";
-          NPCNIX_JAVA_OPTS = lib.concatStringsSep " " (cfg.javaOptions ++ [ "-Djava.io.tmpdir=${jvmTmpDir}" ]);
-        }
-        // cfg.environment;
+      inherit path environment;
 
       serviceConfig =
         {
@@ -117,6 +227,11 @@ in
           ExecStart = utils.escapeSystemdExecArgs followArgs;
           Restart = "always";
           RestartSec = 15;
+          # A stop or reboot during an activation lets nixos-rebuild finish (as nixpkgs'
+          # cachix-agent unit protects its deployments): SIGTERM goes to the daemon alone, which
+          # waits for the rebuild; the rest of the unit is killed only after TimeoutStopSec.
+          KillMode = "mixed";
+          TimeoutStopSec = stopTimeout;
 
           # Hardening that leaves nixos-rebuild working. Root on NixOS uses the store
           # directly, so nix evaluates and builds *inside this unit*, and whatever the
@@ -139,16 +254,45 @@ in
           # - MemoryDenyWriteExecute: the JVM's JIT needs writable+executable memory.
           # - PrivateNetwork, IPAddressDeny: the daemon fetches from the store and caches.
         }
-        // lib.optionalAttrs dataDirIsStateDirectory {
-          StateDirectory = [
-            stateDirectory
-            "${stateDirectory}/jvm-tmp"
-          ];
-          StateDirectoryMode = "0700";
-        }
-        // lib.optionalAttrs (cfg.environmentFile != null) {
-          EnvironmentFile = cfg.environmentFile;
-        };
+        // stateDirectoryConfig;
+    };
+
+    # First boot of an image: configure the host and do its first switch, then hand over to the
+    # daemon. After multi-user.target (as nixpkgs' amazon-init): the switch it runs starts and
+    # restarts units, which must not wait for boot jobs that wait for this unit.
+    systemd.services.npcnix-bootstrap = lib.mkIf cfg.bootstrap.enable {
+      description = "npcnix: first boot, follow the remote and switch to the published configuration";
+      wantedBy = [ "multi-user.target" ];
+      wants = [ "network-online.target" ];
+      after = [
+        "network-online.target"
+        "multi-user.target"
+      ];
+      # Once: a host that has a config.json was bootstrapped (or is configured by hand).
+      unitConfig = {
+        ConditionPathExists = "!${cfg.dataDir}/config.json";
+        X-StopOnRemoval = false;
+      };
+      # Its own switch must not stop or restart it, whatever the new generation says.
+      restartIfChanged = false;
+      stopIfChanged = false;
+      reloadIfChanged = false;
+
+      inherit path environment;
+
+      serviceConfig = {
+        Type = "oneshot";
+        ExecStart = utils.escapeSystemdExecArgs bootstrapArgs;
+        # The daemon polls from now on, whether the first switch worked or not ("-": a daemon
+        # that cannot start does not fail the bootstrap).
+        ExecStopPost = "-${config.systemd.package}/bin/systemctl start --no-block npcnix.service";
+        # npcnix bounds the wait (timeout) and each rebuild (activationTimeout) itself.
+        TimeoutStartSec = "infinity";
+        KillMode = "mixed";
+        TimeoutStopSec = stopTimeout;
+        UMask = "0077";
+      }
+      // stateDirectoryConfig;
     };
   };
 }

@@ -1,13 +1,26 @@
 # Options of the npcnix NixOS module (services.npcnix). Declarations only: the
 # service they produce is in ./default.nix. docs/nixos-module.md documents every
 # option; NixosOptionsDocTest (npcnix-cli) fails when one is missing there.
-{ lib, pkgs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
 let
+  cfg = config.services.npcnix;
   inherit (lib) literalExpression mkEnableOption mkOption types;
 
   # An absolute path as a string (a Nix path literal would be copied to the store),
   # without spaces, empty components or a trailing slash.
   absolutePath = types.strMatching "(/[^/[:space:]]+)+";
+
+  # What `npcnix` accepts as a remote (RemoteUri): checked here, so a typo fails the evaluation
+  # instead of a unit that exits 2 and restarts forever. No credentials in the URI.
+  remoteUri = types.strMatching "s3://[^/@[:space:]]+/[^[:space:]]+|file:///[^[:space:]]*[^/[:space:]]|https?://[^/@[:space:]]+(/[^[:space:]]*)?";
+
+  # Durations both npcnix and systemd read the same way: 90s, 45m, 2h, 1h30m, 1d.
+  duration = types.strMatching "([0-9]+[dhms])+";
 in
 {
   options.services.npcnix = {
@@ -27,13 +40,14 @@ in
     };
 
     remote = mkOption {
-      type = types.nullOr types.str;
+      type = types.nullOr remoteUri;
       default = null;
       example = "s3://acme-config/npcnix/remotes/prod.npcnix";
       description = ''
-        Remote to follow: `s3://BUCKET/KEY`, `file:///ABS/PATH`, `https://…` or `http://…`.
-        Passed as `--remote` on every start. `null`: the daemon uses the remote that
-        `npcnix bootstrap` wrote to {option}`services.npcnix.dataDir`.
+        Remote to follow: `s3://BUCKET/KEY`, `file:///ABS/PATH`, `https://…` or `http://…`
+        (checked when the configuration is evaluated). Passed as `--remote` on every start.
+        `null`: the daemon uses the remote that `npcnix bootstrap` (or
+        {option}`services.npcnix.bootstrap.enable`) wrote to {option}`services.npcnix.dataDir`.
       '';
     };
 
@@ -53,9 +67,10 @@ in
       default = null;
       example = "eu-west-1";
       description = ''
-        AWS region of the remote's bucket (`--remote-region`). `null`: the region from
-        the data dir, else the SDK's default chain (`AWS_REGION`, the instance metadata).
-        Only used by `s3://` remotes.
+        AWS region of the remote's bucket (`--remote-region`). `null`: no region in the
+        host's `config.json` (the module's options are the source of truth: a region written
+        earlier, by `bootstrap` or by this option, is removed), so the SDK's default chain
+        decides (`AWS_REGION`, the instance metadata). Only used by `s3://` remotes.
       '';
     };
 
@@ -67,7 +82,8 @@ in
         Endpoint of an S3-compatible server (MinIO, Garage, Cloudflare R2) instead of AWS
         (`--s3-endpoint`). Path-style requests are used whenever an endpoint is set.
         `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` in {option}`services.npcnix.environment`
-        work too.
+        work too. `null`: no endpoint in the host's `config.json` (one written earlier is
+        removed), so AWS S3 unless those variables say otherwise.
       '';
     };
 
@@ -80,6 +96,8 @@ in
         lock, downloads in progress, and `jvm-tmp/` (the JVM's temporary directory, see
         {option}`services.npcnix.javaOptions`). Owned by root, mode 0700. Under
         `/var/lib` it is the unit's `StateDirectory`; elsewhere tmpfiles rules create it.
+        It must be a directory of npcnix's own (an assertion rejects `/var/lib`, `/var`,
+        `/nix`, `/etc`, … which would be made root-only).
       '';
     };
 
@@ -159,20 +177,26 @@ in
       description = ''
         Ed25519 public keys in Nix's format (`name:base64`, as printed by
         `nix key convert-secret-to-public`) that a release's `.npcnix/manifest.json` must be
-        signed with (`--trusted-public-keys`, once per value). Empty: signatures are not
-        required. With keys set, write access to the bucket alone no longer suffices to
-        change this host.
+        signed with (`--trusted-public-keys`, once per value). With keys set, write access to
+        the bucket alone no longer suffices to change this host. Empty: signatures are not
+        required, and keys written earlier (by `npcnix bootstrap --trusted-public-keys` or an
+        earlier value of this option) are removed from the host's `config.json` at the next
+        start of the service: the module's options are the source of truth.
       '';
     };
 
     activationTimeout = mkOption {
-      type = types.nullOr types.str;
-      default = null;
+      type = types.nullOr duration;
+      default = "1h";
       example = "2h";
       description = ''
         Longest time one `nixos-rebuild` may run before it is stopped and the attempt
-        counted as failed (`--activation-timeout`), as a duration such as `45m` or `2h`.
-        `null`: the daemon's default.
+        counted as failed (`--activation-timeout`), as a duration such as `45m`, `2h` or
+        `1h30m` (checked when the configuration is evaluated). A `systemctl stop` or a
+        reboot while a rebuild runs lets it finish: the unit has `KillMode=mixed` (only the
+        daemon gets SIGTERM; it waits for the rebuild) and `TimeoutStopSec` is this
+        duration plus one minute. `null`: no limit, and systemd waits for the rebuild
+        without limit when stopping.
       '';
     };
 
@@ -223,6 +247,77 @@ in
       description = ''
         Environment variables of the service. No secrets here: these end up in the
         world-readable Nix store; use {option}`services.npcnix.environmentFile`.
+      '';
+    };
+
+    bootstrap.enable = mkEnableOption ''
+      a first-boot `npcnix bootstrap`, so that a machine built from an image with this module
+      (e.g. an AMI) joins the fleet by itself, without a user-data script: the
+      `npcnix-bootstrap` unit runs once, on a host whose data dir has no `config.json`,
+      after `multi-user.target`; it writes the host config, waits for the remote, activates
+      {option}`services.npcnix.bootstrap.initialConfiguration` (if set), then the
+      configuration, and starts the daemon'';
+
+    bootstrap.remote = mkOption {
+      type = types.nullOr remoteUri;
+      default = cfg.remote;
+      defaultText = literalExpression "config.services.npcnix.remote";
+      example = "s3://acme-config/npcnix/remotes/prod.npcnix";
+      description = ''
+        Remote the first boot follows (`bootstrap --remote`). `null`: read from EC2, see
+        {option}`services.npcnix.bootstrap.ec2`.
+      '';
+    };
+
+    bootstrap.configuration = mkOption {
+      type = types.nullOr types.str;
+      default = cfg.configuration;
+      defaultText = literalExpression "config.services.npcnix.configuration";
+      example = "web";
+      description = ''
+        Configuration the first boot activates (`bootstrap --configuration`). `null`: read
+        from EC2, see {option}`services.npcnix.bootstrap.ec2`.
+      '';
+    };
+
+    bootstrap.ec2 = mkOption {
+      type = types.nullOr (
+        types.enum [
+          "user-data"
+          "tags"
+        ]
+      );
+      default = null;
+      example = "tags";
+      description = ''
+        Where the first boot reads the remote and configuration it is not given, from the EC2
+        instance metadata service (IMDSv2; `bootstrap --from-ec2`): `user-data`, lines
+        `NPCNIX_REMOTE=…` and `NPCNIX_CONFIGURATION=…` in the instance's user data (a `#!`
+        script that sets them works, as nixpkgs' `amazon-init` runs such user data as a
+        script); `tags`, the instance tags `npcnix:remote` and `npcnix:configuration`
+        (launch the instance with tags in instance metadata allowed). One image then serves
+        every remote and role.
+      '';
+    };
+
+    bootstrap.initialConfiguration = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "base";
+      description = ''
+        Configuration activated before {option}`services.npcnix.bootstrap.configuration`
+        (`bootstrap --initial-configuration`), e.g. one that sets up disks or secrets.
+      '';
+    };
+
+    bootstrap.timeout = mkOption {
+      type = duration;
+      default = "30m";
+      example = "2h";
+      description = ''
+        How long the first boot waits for the remote to appear and the store to answer
+        (`bootstrap --timeout`): a fleet may boot before CI published. The daemon starts
+        afterwards either way and keeps polling.
       '';
     };
 

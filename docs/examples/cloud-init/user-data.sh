@@ -5,7 +5,8 @@
 #
 # Settings: edit the defaults below, or set the variables before this script (the
 # Terraform module docs/terraform/install prepends them). Lists are space-separated.
-NPCNIX_FLAKE=${NPCNIX_FLAKE:-github:OWNER/npcnix}   # pin a revision: github:OWNER/npcnix/<rev>
+# Where you host npcnix (it has no public address yet), pinned: github:<your-org>/npcnix/<rev>
+NPCNIX_FLAKE=${NPCNIX_FLAKE:-}
 NPCNIX_REMOTE=${NPCNIX_REMOTE:-s3://acme-config/npcnix/remotes/prod.npcnix}
 NPCNIX_CONFIGURATION=${NPCNIX_CONFIGURATION:-web}
 NPCNIX_INITIAL_CONFIGURATION=${NPCNIX_INITIAL_CONFIGURATION:-}  # e.g. a small "base" config
@@ -18,6 +19,10 @@ NPCNIX_TIMEOUT=${NPCNIX_TIMEOUT:-30m}
 NPCNIX_SWAP_MB=${NPCNIX_SWAP_MB:-2048}  # temporary swap for evaluating NixOS on small instances; 0: none
 
 set -euo pipefail
+if [ -z "$NPCNIX_FLAKE" ]; then
+  echo "npcnix bootstrap: set NPCNIX_FLAKE (e.g. github:<your-org>/npcnix/<rev>) at the top of the user data" >&2
+  exit 2
+fi
 # amazon-init's PATH lacks util-linux (mkswap, swapon).
 export PATH=/run/current-system/sw/bin:$PATH
 # Everything to the serial console (EC2 "Get system log") and to a file.

@@ -26,9 +26,8 @@ variable "initial_configuration" {
 }
 
 variable "npcnix_flake" {
-  description = "Flake providing npcnix, pinned to a revision"
+  description = "Flake providing npcnix, pinned to a revision, e.g. github:<your-org>/npcnix/<rev> (npcnix has no public address yet)"
   type        = string
-  default     = "github:OWNER/npcnix"
 }
 
 variable "s3_endpoint" {

@@ -101,15 +101,12 @@ data "aws_iam_policy_document" "publisher" {
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${local.bucket_arn}/${local.remotes_prefix}/*"]
   }
+  # The first publish of a new remote checks a missing key: S3 answers 404 rather than 403 only
+  # with s3:ListBucket, which it evaluates without an s3:prefix (so no prefix condition here).
   statement {
-    sid       = "NpcnixListRemotes"
+    sid       = "NpcnixFirstPublish"
     actions   = ["s3:ListBucket"]
     resources = [local.bucket_arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.remotes_prefix}/*"]
-    }
   }
 }
 
@@ -122,6 +119,7 @@ data "aws_iam_policy_document" "host_any_remote" {
   }
 }
 
+# Planned (DESIGN §9, not implemented yet): hosts writing status reports into the store.
 data "aws_iam_policy_document" "status_writer" {
   statement {
     sid       = "NpcnixStatus"

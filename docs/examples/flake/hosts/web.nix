@@ -1,4 +1,6 @@
-# A stand-in for a NixOS configuration; a real one is nixpkgs.lib.nixosSystem { ... }.
+# The `web` hosts: what the fleet is for.
 {
-  config.system.build.toplevel = "web";
+  networking.hostName = "web";
+  services.nginx.enable = true;
+  networking.firewall.allowedTCPPorts = [ 80 ];
 }

@@ -1,6 +1,9 @@
 package dev.npcnix.cli;
 
 import dev.npcnix.ConfigurationName;
+import dev.npcnix.InvalidInputException;
+import dev.npcnix.ec2.Ec2Bootstrap;
+import dev.npcnix.ec2.InstanceMetadata;
 import dev.npcnix.follow.Bootstrap;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.follow.Sleeper;
@@ -21,21 +24,28 @@ import picocli.CommandLine.Spec;
             "Configure this host to follow a remote and do its first switch (run from cloud-init user-data).",
             "Writes the host config, waits for the remote to exist (a fleet may boot before CI published),",
             "activates --initial-configuration first when given, then the configuration, and exits 0.",
-            "Safe to run again."},
+            "Safe to run again. On EC2, --from-ec2 reads the remote and configuration not given from the",
+            "instance (user data lines NPCNIX_REMOTE=... NPCNIX_CONFIGURATION=..., or tags npcnix:remote, npcnix:configuration)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix bootstrap --remote s3://acme-config/npcnix/remotes/prod.npcnix --configuration web",
-            "  npcnix bootstrap --remote s3://acme-config/prod.npcnix --configuration web --initial-configuration base --timeout 1h"})
+            "  npcnix bootstrap --remote s3://acme-config/prod.npcnix --configuration web --initial-configuration base --timeout 1h",
+            "  npcnix bootstrap --from-ec2 tags"})
 final class BootstrapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--remote", paramLabel = "URI", required = true, converter = RemoteUriConverter.class,
-            description = "The remote this host follows.")
+    @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
+            description = "The remote this host follows (required unless --from-ec2 finds it).")
     RemoteUri remote;
 
-    @Option(names = "--configuration", paramLabel = "NAME", required = true, description = "The configuration this host applies.")
+    @Option(names = "--configuration", paramLabel = "NAME",
+            description = "The configuration this host applies (required unless --from-ec2 finds it).")
     String configuration;
+
+    @Option(names = "--from-ec2", paramLabel = "user-data|tags",
+            description = "Read the remote and configuration not given from the EC2 instance metadata (IMDSv2): user data or tags.")
+    String fromEc2;
 
     @Option(names = "--initial-configuration", paramLabel = "NAME",
             description = "Activate this configuration first (e.g. one that sets up disks or secrets).")
@@ -59,6 +69,7 @@ final class BootstrapCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
         CliContext ctx = root.ctx;
+        resolveFromEc2(ctx);
         ConfigurationName target = ConfigurationName.of(configuration);
         Optional<ConfigurationName> initial = Optional.ofNullable(initialConfiguration).map(ConfigurationName::of);
         DataDir dataDir = root.openDataDir();
@@ -80,5 +91,37 @@ final class BootstrapCommand implements Callable<Integer> {
                 ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
                 : "bootstrapped: " + target + " already applied from " + remote);
         return ExitCodes.OK;
+    }
+
+    /** Fills {@code remote} and {@code configuration} from the instance when not given; both must be known after. */
+    private void resolveFromEc2(CliContext ctx) {
+        if (fromEc2 != null && (remote == null || configuration == null)) {
+            Ec2Bootstrap source = Ec2Bootstrap.parse(fromEc2);
+            Ec2Bootstrap.Hints hints;
+            try (InstanceMetadata metadata = InstanceMetadata.connect(ctx.env())) {
+                hints = source.read(metadata);
+            }
+            if (remote == null && hints.remote().isPresent()) {
+                try {
+                    remote = RemoteUri.parse(hints.remote().get());
+                } catch (InvalidInputException e) {
+                    throw new InvalidInputException("EC2 " + source.label() + ": " + e.getMessage(), e);
+                }
+            }
+            if (configuration == null) {
+                configuration = hints.configuration().orElse(null);
+            }
+            String where = source == Ec2Bootstrap.TAGS
+                    ? "tags " + Ec2Bootstrap.REMOTE_TAG + " and " + Ec2Bootstrap.CONFIGURATION_TAG
+                    : "user data lines NPCNIX_REMOTE= and NPCNIX_CONFIGURATION=";
+            if (remote == null || configuration == null) {
+                throw new InvalidInputException("bootstrap: no " + (remote == null ? "remote" : "configuration")
+                        + " given and none in the EC2 instance's " + where);
+            }
+            ctx.err().println("npcnix: bootstrap: " + remote + " as " + configuration + " (from the EC2 instance's " + source.label() + ")");
+        }
+        if (remote == null || configuration == null) {
+            throw new InvalidInputException("bootstrap: --remote and --configuration are required (or --from-ec2 user-data|tags)");
+        }
     }
 }

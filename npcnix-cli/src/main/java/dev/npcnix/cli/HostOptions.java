@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Host settings that {@code follow} (from the NixOS module) may set on its command line. Given values
- * are written to config.json at start, so {@code status} and every later run agree with them.
+ * are written to config.json at start, so {@code status} and every later run agree with them. With
+ * {@code --declarative} the command line is the whole truth for the settings it can express: one not
+ * given is cleared, so removing an option from the NixOS module removes it from the host.
  */
 final class HostOptions {
     @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
@@ -34,9 +36,20 @@ final class HostOptions {
             description = "Hours after a change over which the interval rises from min to max (default 24).")
     Long maxSleepAfterHours;
 
-    /** {@code settings} with every given option applied. */
+    @Option(names = "--declarative",
+            description = {"The host options given here are all there are (the NixOS module passes it): --remote-region,",
+                "--s3-endpoint and --trusted-public-keys not given are cleared from the host config, so no signature",
+                "is required without keys. --remote and --configuration not given keep the bootstrapped ones."})
+    boolean declarative;
+
+    /** {@code settings} with every given option applied ({@code --declarative}: and every other one cleared). */
     Settings apply(Settings settings, StoreOptions store) {
         Settings s = settings;
+        if (declarative) {
+            s = s.withTrustedPublicKeys(List.of())
+                    .withRemoteRegion(Optional.empty())
+                    .withS3Endpoint(Optional.empty());
+        }
         if (remote != null) {
             s = s.withRemote(remote);
         }

@@ -1,0 +1,319 @@
+# What the npcnix NixOS module must produce, as a list of checks over evaluated host
+# configurations. Shared by the offline test (./module-test.nix: nixpkgs' lib.evalModules with
+# stand-ins for the rest of NixOS, run by .ci/run) and the nixpkgs one (./module-eval-test.nix:
+# real NixOS modules, `nix build .#checks.<system>.module-eval`).
+#
+# evalHost SETTINGS: the `config` of a host with services.npcnix = { enable = true; package =
+# stub; } // SETTINGS (and `extra` merged into the host's configuration when SETTINGS has it).
+# Returns [ { what; ok; got; } ].
+{
+  lib,
+  evalHost,
+  stub,
+}:
+let
+  q = builtins.toJSON;
+  exec = args: lib.concatStringsSep " " (map q args);
+  npcnix = "${stub}/bin/npcnix";
+
+  full = evalHost {
+    remote = "s3://acme-config/npcnix/remotes/prod.npcnix";
+    configuration = "web";
+    remoteRegion = "eu-west-1";
+    s3Endpoint = "https://minio.internal:9000";
+    operation = "boot";
+    extraSubstituters = [
+      "https://a.example"
+      "https://b.example"
+    ];
+    extraTrustedPublicKeys = [ "a.example-1:AAAA" ];
+    trustedPublicKeys = [ "acme-releases-1:BBBB" ];
+    activationTimeout = "2h";
+    extraArgs = [ "--verbose" ];
+    environment.AWS_REGION = "eu-west-1";
+    environmentFile = "/run/secrets/npcnix.env";
+    extra = {
+      nix.envVars.NIX_CURL_FLAGS = "--retry 3";
+      networking.proxy.envVars.https_proxy = "http://proxy.internal:3128";
+    };
+  };
+  minimal = evalHost { };
+  unlimited = evalHost { activationTimeout = null; };
+  elsewhere = evalHost { dataDir = "/persist/npcnix"; };
+  badSleep = evalHost {
+    minSleepSecs = 600;
+    maxSleepSecs = 60;
+  };
+  sharedDataDir = evalHost { dataDir = "/var/lib"; };
+  varDataDir = evalHost { dataDir = "/var"; };
+  image = evalHost {
+    bootstrap = {
+      enable = true;
+      ec2 = "tags";
+      initialConfiguration = "base";
+      timeout = "1h";
+    };
+  };
+  imageWithRemote = evalHost {
+    remote = "https://cfg.example.com/npcnix/prod.npcnix";
+    configuration = "web";
+    bootstrap.enable = true;
+  };
+  imageWithoutRemote = evalHost { bootstrap.enable = true; };
+
+  # Only the npcnix module's assertions: the rest of NixOS is not under test here.
+  failedAssertions =
+    config:
+    lib.filter (lib.hasPrefix "services.npcnix") (
+      map (a: a.message) (lib.filter (a: !a.assertion) config.assertions)
+    );
+  # An option value the module's types refuse fails the evaluation of the unit.
+  rejects =
+    settings:
+    !(builtins.tryEval (builtins.deepSeq (svc (evalHost settings)).serviceConfig.ExecStart true)).success;
+
+  svc = config: config.systemd.services.npcnix;
+  boot = config: config.systemd.services.npcnix-bootstrap;
+
+  expectedFull = exec [
+    npcnix
+    "--data-dir"
+    "/var/lib/npcnix"
+    "follow"
+    "--once=activate"
+    "--declarative"
+    "--remote"
+    "s3://acme-config/npcnix/remotes/prod.npcnix"
+    "--configuration"
+    "web"
+    "--remote-region"
+    "eu-west-1"
+    "--s3-endpoint"
+    "https://minio.internal:9000"
+    "--trusted-public-keys"
+    "acme-releases-1:BBBB"
+    "--min-sleep-secs"
+    "5"
+    "--max-sleep-secs"
+    "120"
+    "--max-sleep-after-hours"
+    "24"
+    "--operation"
+    "boot"
+    "--extra-substituters"
+    "https://a.example"
+    "--extra-substituters"
+    "https://b.example"
+    "--extra-trusted-public-keys"
+    "a.example-1:AAAA"
+    "--activation-timeout"
+    "2h"
+    "--verbose"
+  ];
+  expectedMinimal = exec [
+    npcnix
+    "--data-dir"
+    "/var/lib/npcnix"
+    "follow"
+    "--once=activate"
+    "--declarative"
+    "--min-sleep-secs"
+    "5"
+    "--max-sleep-secs"
+    "120"
+    "--max-sleep-after-hours"
+    "24"
+    "--operation"
+    "switch"
+    "--activation-timeout"
+    "1h"
+  ];
+  expectedImage = exec [
+    npcnix
+    "--data-dir"
+    "/var/lib/npcnix"
+    "bootstrap"
+    "--from-ec2"
+    "tags"
+    "--initial-configuration"
+    "base"
+    "--timeout"
+    "1h"
+    "--operation"
+    "switch"
+    "--activation-timeout"
+    "1h"
+  ];
+in
+[
+  {
+    what = "ExecStart carries every option as its flag, in order, and --declarative";
+    ok = (svc full).serviceConfig.ExecStart == expectedFull;
+    got = (svc full).serviceConfig.ExecStart;
+  }
+  {
+    what = "a minimal host: no remote, configuration, keys, region or endpoint flag (so config.json keeps the bootstrapped remote and drops the rest)";
+    ok = (svc minimal).serviceConfig.ExecStart == expectedMinimal;
+    got = (svc minimal).serviceConfig.ExecStart;
+  }
+  {
+    what = "JVM options and tmpdir in NPCNIX_JAVA_OPTS";
+    ok =
+      (svc minimal).environment.NPCNIX_JAVA_OPTS
+      == "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xmx64m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:MaxMetaspaceSize=64m -Djava.io.tmpdir=/var/lib/npcnix/jvm-tmp";
+    got = (svc minimal).environment.NPCNIX_JAVA_OPTS;
+  }
+  {
+    what = "environment: nix.envVars and the proxy (as system.autoUpgrade), HOME, LANG, the module's own";
+    ok =
+      let
+        env = (svc full).environment;
+      in
+      env.NIX_CURL_FLAGS or null == "--retry 3"
+      && env.https_proxy or null == "http://proxy.internal:3128"
+      && env.HOME == "/root"
+      && env.LANG == "C.UTF-8"
+      && env.AWS_REGION == "eu-west-1"
+      && (svc full).serviceConfig.EnvironmentFile == "/run/secrets/npcnix.env";
+    got = (svc full).environment;
+  }
+  {
+    what = "PATH: nix, nixos-rebuild, git and openssh (flake inputs over git+ssh)";
+    ok =
+      let
+        names = map (p: p.name or (toString p)) (svc minimal).path;
+      in
+      lib.any (lib.hasInfix "openssh") names
+      && lib.any (lib.hasInfix "git") names
+      && lib.any (lib.hasInfix "nixos-rebuild") names;
+    got = map (p: p.name or (toString p)) (svc minimal).path;
+  }
+  {
+    what = "a stop lets a running rebuild finish: KillMode=mixed, TimeoutStopSec = activationTimeout + 60 s";
+    ok =
+      (svc minimal).serviceConfig.KillMode == "mixed"
+      && (svc minimal).serviceConfig.TimeoutStopSec == "3660"
+      && (svc full).serviceConfig.TimeoutStopSec == "7260"
+      && (svc unlimited).serviceConfig.TimeoutStopSec == "infinity"
+      && !lib.hasInfix "--activation-timeout" (svc unlimited).serviceConfig.ExecStart;
+    got = map (c: (svc c).serviceConfig.TimeoutStopSec or null) [
+      minimal
+      full
+      unlimited
+    ];
+  }
+  {
+    what = "a switch never restarts or stops the daemon";
+    ok =
+      !(svc minimal).restartIfChanged
+      && !(svc minimal).stopIfChanged
+      && (svc minimal).serviceConfig.Restart == "always"
+      && (svc minimal).unitConfig.X-StopOnRemoval == false;
+    got = (svc minimal).serviceConfig.Restart;
+  }
+  {
+    what = "StateDirectory under /var/lib, 0700, with jvm-tmp";
+    ok =
+      (svc minimal).serviceConfig.StateDirectory == [
+        "npcnix"
+        "npcnix/jvm-tmp"
+      ]
+      && (svc minimal).serviceConfig.StateDirectoryMode == "0700"
+      && !lib.any (lib.hasInfix "/var/lib/npcnix") minimal.systemd.tmpfiles.rules;
+    got = (svc minimal).serviceConfig.StateDirectory or null;
+  }
+  {
+    what = "tmpfiles rules (and no StateDirectory) outside /var/lib";
+    ok =
+      !((svc elsewhere).serviceConfig ? StateDirectory)
+      && lib.elem "d /persist/npcnix 0700 root root -" elsewhere.systemd.tmpfiles.rules
+      && lib.elem "d /persist/npcnix/jvm-tmp 0700 root root -" elsewhere.systemd.tmpfiles.rules
+      && elsewhere.environment.variables.NPCNIX_DATA_DIR == "/persist/npcnix";
+    got = elsewhere.systemd.tmpfiles.rules;
+  }
+  {
+    what = "package on the system PATH for the administrator";
+    ok = lib.elem stub minimal.environment.systemPackages;
+    got = null;
+  }
+  {
+    what = "the module's own assertions hold for valid settings";
+    ok = lib.all (c: failedAssertions c == [ ]) [
+      full
+      minimal
+      elsewhere
+      image
+      imageWithRemote
+    ];
+    got = lib.concatMap failedAssertions [
+      full
+      minimal
+      elsewhere
+      image
+      imageWithRemote
+    ];
+  }
+  {
+    what = "minSleepSecs > maxSleepSecs is rejected";
+    ok = lib.any (lib.hasPrefix "services.npcnix.minSleepSecs") (failedAssertions badSleep);
+    got = failedAssertions badSleep;
+  }
+  {
+    what = "a dataDir that is not npcnix's own (/var/lib, /var) is rejected";
+    ok =
+      lib.any (lib.hasPrefix "services.npcnix.dataDir (/var/lib)") (failedAssertions sharedDataDir)
+      && lib.any (lib.hasPrefix "services.npcnix.dataDir (/var)") (failedAssertions varDataDir);
+    got = failedAssertions sharedDataDir ++ failedAssertions varDataDir;
+  }
+  {
+    what = "a malformed remote or activationTimeout fails the evaluation, valid ones pass";
+    ok =
+      rejects { remote = "s3:/acme-config/prod.npcnix"; }
+      && rejects { remote = "ftp://host/prod.npcnix"; }
+      && rejects { remote = "https://user:secret@host/prod.npcnix"; }
+      && rejects { activationTimeout = "2 hours"; }
+      && rejects { activationTimeout = "PT2H"; }
+      && !rejects { remote = "file:///srv/npcnix/prod.npcnix"; }
+      && !rejects { activationTimeout = "1h30m"; };
+    got = null;
+  }
+  {
+    what = "bootstrap.enable: a first-boot unit runs `npcnix bootstrap` with the EC2 source, once, after multi-user.target";
+    ok =
+      (boot image).serviceConfig.ExecStart == expectedImage
+      && (boot image).serviceConfig.Type == "oneshot"
+      && (boot image).unitConfig.ConditionPathExists == "!/var/lib/npcnix/config.json"
+      && lib.elem "multi-user.target" (boot image).after
+      && lib.elem "multi-user.target" (boot image).wantedBy
+      && !(boot image).restartIfChanged
+      && !(boot image).stopIfChanged
+      && (boot image).serviceConfig.KillMode == "mixed";
+    got = (boot image).serviceConfig.ExecStart;
+  }
+  {
+    what = "bootstrap.enable: the daemon waits for config.json and the bootstrap starts it when done";
+    ok =
+      (svc image).unitConfig.ConditionPathExists == "/var/lib/npcnix/config.json"
+      && lib.hasSuffix "systemctl start --no-block npcnix.service" (boot image).serviceConfig.ExecStopPost
+      && !((svc minimal).unitConfig ? ConditionPathExists)
+      && !(minimal.systemd.services ? npcnix-bootstrap);
+    got = (boot image).serviceConfig.ExecStopPost;
+  }
+  {
+    what = "bootstrap remote and configuration default to the service's";
+    ok =
+      lib.hasInfix (exec [
+        "bootstrap"
+        "--remote"
+        "https://cfg.example.com/npcnix/prod.npcnix"
+        "--configuration"
+        "web"
+      ]) (boot imageWithRemote).serviceConfig.ExecStart;
+    got = (boot imageWithRemote).serviceConfig.ExecStart;
+  }
+  {
+    what = "bootstrap.enable without a remote or an EC2 source is rejected";
+    ok = lib.any (lib.hasPrefix "services.npcnix.bootstrap.enable") (failedAssertions imageWithoutRemote);
+    got = failedAssertions imageWithoutRemote;
+  }
+]
