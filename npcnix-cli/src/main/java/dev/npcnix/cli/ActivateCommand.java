@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "activate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Activate a configuration from a flake in a local directory (nixos-rebuild switch).",
-            "On a bootstrapped host this takes the activation lock and records the activation, so the daemon",
-            "re-applies its remote on its next poll (pause it first to keep a local change)."},
+            "On a bootstrapped host this takes the activation lock and records the activation, so the daemon "
+                + "re-applies its remote on its next poll (pause it first to keep a local change)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix activate --src ./infra --configuration web",

@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bootstrap", mixinStandardHelpOptions = true, aliases = "install", sortOptions = false,
         description = {
             "Configure this host to follow a remote and do its first switch (run from cloud-init user-data).",
-            "Writes the host config, waits for the remote to exist (a fleet may boot before CI published),",
-            "activates --initial-configuration first when given, then the configuration, and exits 0.",
-            "Safe to run again."},
+            "Writes the host config, waits for the remote to exist (a fleet may boot before CI published), "
+                + "activates --initial-configuration first when given, then the configuration, and exits 0. "
+                + "Safe to run again."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix bootstrap --remote s3://acme-config/npcnix/remotes/prod.npcnix --configuration web",

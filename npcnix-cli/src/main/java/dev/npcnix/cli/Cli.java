@@ -26,6 +26,7 @@ public final class Cli {
         } else if (!versionOnly(args)) {
             addAllSubcommands(cl);
         }
+        HelpLayout.install(cl);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         ExitCodes codes = new ExitCodes(root);
@@ -47,6 +48,7 @@ public final class Cli {
     static CommandLine commandLine(CliContext ctx) {
         CommandLine cl = new CommandLine(new NpcnixCommand(ctx));
         addAllSubcommands(cl);
+        HelpLayout.install(cl);
         return cl;
     }
 

@@ -15,9 +15,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "follow", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Run as the daemon: poll the remote, and activate each new release.",
-            "Polls every min-sleep-secs right after a change, rising to max-sleep-secs over max-sleep-after-hours,",
-            "with random jitter; backs off exponentially while the store fails. SIGTERM never interrupts a running",
-            "nixos-rebuild (a second SIGTERM does)."},
+            "Polls every min-sleep-secs right after a change, rising to max-sleep-secs over max-sleep-after-hours, "
+                + "with random jitter; backs off exponentially while the store fails. SIGTERM never interrupts a running "
+                + "nixos-rebuild (a second SIGTERM does)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix follow --once=activate          # as the systemd unit runs it",

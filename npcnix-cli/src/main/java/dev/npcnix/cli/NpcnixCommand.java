@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
         versionProvider = NpcnixCommand.Version.class,
         sortOptions = false,
         description = {
-            "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS),",
-            "and let every host follow it and switch to it.",
+            "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS), "
+                + "and let every host follow it and switch to it.",
             ""},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -40,8 +40,11 @@ import picocli.CommandLine.Spec;
             "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
             "  4  internal error",
             "",
-            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT, AWS_REGION, AWS_PROFILE,",
-            "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
+            "Environment:",
+            "  NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT,",
+            "  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH",
+            "",
+            "Every command, option, exit code and variable: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
     static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "retry", mixinStandardHelpOptions = true,
         description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll.",
-        footerHeading = "%nExamples:%n", footer = {"  npcnix retry && systemctl restart npcnix"})
+        footerHeading = "%nExamples:%n", footer = {"  npcnix retry                  # try a quarantined release again"})
 final class RetryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
