@@ -30,6 +30,9 @@ final class ActivateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Option(names = "--src", paramLabel = "DIR", defaultValue = ".", description = "The flake directory (default: the current one).")
     Path src;
 
@@ -44,6 +47,9 @@ final class ActivateCommand implements Callable<Integer> {
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
         Path flake = src.toAbsolutePath().normalize();
+        if (!Files.exists(flake)) {
+            throw new InvalidInputException("flake source " + flake + ": does not exist");
+        }
         if (!Files.isRegularFile(flake.resolve("flake.nix"))) {
             throw new InvalidInputException("flake source " + flake + ": no flake.nix");
         }

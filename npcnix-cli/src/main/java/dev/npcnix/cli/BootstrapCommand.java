@@ -30,6 +30,9 @@ final class BootstrapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Option(names = "--remote", paramLabel = "URI", required = true, converter = RemoteUriConverter.class,
             description = "The remote this host follows.")
     RemoteUri remote;

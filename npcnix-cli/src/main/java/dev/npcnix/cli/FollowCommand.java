@@ -26,6 +26,9 @@ final class FollowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Option(names = "--once", arity = "0..1", paramLabel = "any|activate", fallbackValue = "any",
             description = {"Stop after the first poll that finds the host up to date or activates (any, the default),",
                 "or after the first activation (activate). A one-shot run exits 1 on a release that fails."})

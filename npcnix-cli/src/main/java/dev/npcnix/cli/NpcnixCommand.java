@@ -65,8 +65,9 @@ public final class NpcnixCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "The host's state directory (default: $NPCNIX_DATA_DIR, else /var/lib/npcnix).")
+    /** Set here (before the command name) or by a host command's {@link DataDirOption} (after it). */
+    @Option(names = DataDirOption.NAME, paramLabel = "DIR",
+            description = "The host's state directory, for host commands (default: $NPCNIX_DATA_DIR, else /var/lib/npcnix).")
     Path dataDir;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,

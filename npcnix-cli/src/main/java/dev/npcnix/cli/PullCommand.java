@@ -35,6 +35,9 @@ final class PullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
             description = "The remote to pull (default: the one this host follows).")
     RemoteUri remote;

@@ -4,6 +4,7 @@ import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -13,6 +14,9 @@ import picocli.CommandLine.Spec;
 final class RetryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Override
     public Integer call() {

@@ -39,6 +39,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Parameters(paramLabel = "FILE|URI", description = "A .npcnix file, or a remote URI.")
     String release;
 
