@@ -79,9 +79,15 @@ final class BootstrapCommand implements Callable<Integer> {
         PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, follower ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
-        ctx.out().println(outcome instanceof PollOutcome.Activated a
-                ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
-                : "bootstrapped: " + target + " already applied from " + remote);
+        if (activation.dryRun) {
+            ctx.out().println(outcome instanceof PollOutcome.Activated a
+                    ? "dry run: would activate " + target + " from " + remote + " (release " + a.release().etag() + ")"
+                    : "dry run: " + target + " already applied from " + remote);
+        } else {
+            ctx.out().println(outcome instanceof PollOutcome.Activated a
+                    ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
+                    : "bootstrapped: " + target + " already applied from " + remote);
+        }
         return ExitCodes.OK;
     }
 }
