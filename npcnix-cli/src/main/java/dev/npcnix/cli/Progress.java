@@ -26,6 +26,7 @@ final class Progress implements RemoteStore.TransferListener, PackProgress, Auto
     private long startNanos = -1;
     private boolean finished;
     private ProgressBar bar;
+    private Drawing drawing;
 
     /**
      * @param err where to draw, or null for no bar at all
@@ -63,6 +64,7 @@ final class Progress implements RemoteStore.TransferListener, PackProgress, Auto
             if (elapsed.compareTo(showAfter) < 0 || (total >= 0 && done >= total)) {
                 return;
             }
+            drawing = new Drawing(err);
             bar = new ProgressBarBuilder()
                     .setTaskName(label)
                     .setInitialMax(total < 0 ? -1 : Math.max(total, 1))
@@ -70,7 +72,7 @@ final class Progress implements RemoteStore.TransferListener, PackProgress, Auto
                     .setUnit(" MiB", 1 << 20)
                     .showSpeed()
                     .startsFrom(done, elapsed)
-                    .setConsumer(new Drawing(err))
+                    .setConsumer(drawing)
                     .build();
         }
         bar.stepTo(done);
@@ -84,6 +86,8 @@ final class Progress implements RemoteStore.TransferListener, PackProgress, Auto
         finished = true;
         if (bar != null) {
             bar.close();
+            // The library ends the line only when its timer had drawn once before: end it here in any case.
+            drawing.close();
             bar = null;
         }
     }
