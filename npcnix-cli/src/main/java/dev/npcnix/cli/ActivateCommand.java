@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "activate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Activate a configuration from a flake in a local directory (nixos-rebuild switch).",
-            "On a bootstrapped host this takes the activation lock and records the activation, so the daemon",
-            "re-applies its remote on its next poll (pause it first to keep a local change)."},
+            "On a bootstrapped host this takes the activation lock and records the activation, so the daemon "
+                + "re-applies its remote on its next poll (pause it first to keep a local change)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix activate --src ./infra --configuration web",
@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
 final class ActivateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Option(names = "--src", paramLabel = "DIR", defaultValue = ".", description = "The flake directory (default: the current one).")
     Path src;
@@ -44,6 +47,9 @@ final class ActivateCommand implements Callable<Integer> {
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
         Path flake = src.toAbsolutePath().normalize();
+        if (!Files.exists(flake)) {
+            throw new InvalidInputException("flake source " + flake + ": does not exist");
+        }
         if (!Files.isRegularFile(flake.resolve("flake.nix"))) {
             throw new InvalidInputException("flake source " + flake + ": no flake.nix");
         }

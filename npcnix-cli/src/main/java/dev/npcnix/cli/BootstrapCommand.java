@@ -22,10 +22,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "bootstrap", mixinStandardHelpOptions = true, aliases = "install", sortOptions = false,
         description = {
             "Configure this host to follow a remote and do its first switch (run from cloud-init user-data).",
-            "Writes the host config, waits for the remote to exist (a fleet may boot before CI published),",
-            "activates --initial-configuration first when given, then the configuration, and exits 0.",
-            "Safe to run again. On EC2, --from-ec2 reads the remote and configuration not given from the",
-            "instance (user data lines NPCNIX_REMOTE=... NPCNIX_CONFIGURATION=..., or tags npcnix:remote, npcnix:configuration)."},
+            "Writes the host config, waits for the remote to exist (a fleet may boot before CI published), "
+                + "activates --initial-configuration first when given, then the configuration, and exits 0. "
+                + "Safe to run again. On EC2, --from-ec2 reads the remote and configuration not given from the "
+                + "instance (user data lines NPCNIX_REMOTE=... NPCNIX_CONFIGURATION=..., or tags npcnix:remote, npcnix:configuration)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix bootstrap --remote s3://acme-config/npcnix/remotes/prod.npcnix --configuration web",
@@ -34,6 +34,9 @@ import picocli.CommandLine.Spec;
 final class BootstrapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
             description = "The remote this host follows (required unless --from-ec2 finds it).")
@@ -87,9 +90,15 @@ final class BootstrapCommand implements Callable<Integer> {
         PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, follower ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
-        ctx.out().println(outcome instanceof PollOutcome.Activated a
-                ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
-                : "bootstrapped: " + target + " already applied from " + remote);
+        if (activation.dryRun) {
+            ctx.out().println(outcome instanceof PollOutcome.Activated a
+                    ? "dry run: would activate " + target + " from " + remote + " (release " + a.release().etag() + ")"
+                    : "dry run: " + target + " already applied from " + remote);
+        } else {
+            ctx.out().println(outcome instanceof PollOutcome.Activated a
+                    ? "bootstrapped: " + target + " activated from " + remote + " (release " + a.release().etag() + ")"
+                    : "bootstrapped: " + target + " already applied from " + remote);
+        }
         return ExitCodes.OK;
     }
 

@@ -26,6 +26,7 @@ public final class Cli {
         } else if (!versionOnly(args)) {
             addAllSubcommands(cl);
         }
+        HelpLayout.install(cl);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         ExitCodes codes = new ExitCodes(root);
@@ -33,6 +34,7 @@ public final class Cli {
         cl.setParameterExceptionHandler(codes);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(parsed -> {
+            requireHostCommandForDataDir(parsed);
             configureLogging(ctx, root, parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
@@ -47,6 +49,7 @@ public final class Cli {
     static CommandLine commandLine(CliContext ctx) {
         CommandLine cl = new CommandLine(new NpcnixCommand(ctx));
         addAllSubcommands(cl);
+        HelpLayout.install(cl);
         return cl;
     }
 
@@ -101,6 +104,27 @@ public final class Cli {
             }
         }
         return version;
+    }
+
+    /**
+     * {@code npcnix --data-dir D pack …}: the root accepts {@code --data-dir} before any command name (as
+     * the Rust npcnix does), but a command without a data dir would silently ignore it.
+     */
+    private static void requireHostCommandForDataDir(CommandLine.ParseResult parsed) {
+        if (!parsed.hasMatchedOption(DataDirOption.NAME) || !parsed.hasSubcommand()) {
+            return;
+        }
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()
+                || leaf.commandSpec().userObject() instanceof CommandLine.HelpCommand
+                || leaf.commandSpec().findOption(DataDirOption.NAME) != null) {
+            return;
+        }
+        throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(),
+                DataDirOption.NAME + ": " + leaf.commandSpec().name() + " does not use a data dir (host commands do)");
     }
 
     private static void configureLogging(CliContext ctx, NpcnixCommand root, CommandLine.ParseResult parsed) {

@@ -7,6 +7,7 @@ import dev.npcnix.store.RemoteUri;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,6 +22,9 @@ import picocli.CommandLine.Spec;
 final class ConfigCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     /** {@code npcnix config} alone shows the settings, as in the original. */
     @Override

@@ -3,6 +3,7 @@ package dev.npcnix.cli;
 import dev.npcnix.state.HostState;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -12,6 +13,9 @@ import picocli.CommandLine.Spec;
 final class HistoryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;

@@ -17,14 +17,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "keygen", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Create an Ed25519 key pair for signing releases, in Nix's key format (name:base64),",
-            "interchangeable with nix key generate-secret / nix key convert-secret-to-public.",
-            "The secret key file is created 0600 and never overwritten; the public key is printed."},
+            "Create an Ed25519 key pair for signing releases, in Nix's key format.",
+            "Keys are name:base64, interchangeable with nix key generate-secret and nix key convert-secret-to-public. "
+                + "The secret key file is created 0600 and never overwritten; the public key is printed."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix keygen --name ci.example.com-1 --secret-key ci.sec --public-key ci.pub",
             "  npcnix publish --src . --remote s3://acme-config/prod.npcnix --sign-key ci.sec",
-            "  npcnix bootstrap ... --trusted-public-keys \"$(cat ci.pub)\""})
+            "  npcnix bootstrap --remote s3://acme-config/prod.npcnix --configuration web --trusted-public-keys \"$(cat ci.pub)\""})
 final class KeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

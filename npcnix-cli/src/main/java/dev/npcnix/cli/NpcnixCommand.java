@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
         versionProvider = NpcnixCommand.Version.class,
         sortOptions = false,
         description = {
-            "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS),",
-            "and let every host follow it and switch to it.",
+            "Configure NixOS hosts by pulling: publish a packed flake to a remote (S3, a directory, HTTPS), "
+                + "and let every host follow it and switch to it.",
             ""},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -40,8 +40,11 @@ import picocli.CommandLine.Spec;
             "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
             "  4  internal error",
             "",
-            "Environment: NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT, AWS_REGION, AWS_PROFILE,",
-            "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH. Docs: docs/cli.md"})
+            "Environment:",
+            "  NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT,",
+            "  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH",
+            "",
+            "Every command, option, exit code and variable: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
     static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
 
@@ -54,7 +57,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
             PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
-            KeygenCommand.class, VerifyCommand.class,
+            KeygenCommand.class, VerifyCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
     final CliContext ctx;
@@ -62,8 +65,9 @@ public final class NpcnixCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "The host's state directory (default: $NPCNIX_DATA_DIR, else /var/lib/npcnix).")
+    /** Set here (before the command name) or by a host command's {@link DataDirOption} (after it). */
+    @Option(names = DataDirOption.NAME, paramLabel = "DIR",
+            description = "The host's state directory, for host commands (default: $NPCNIX_DATA_DIR, else /var/lib/npcnix).")
     Path dataDir;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,

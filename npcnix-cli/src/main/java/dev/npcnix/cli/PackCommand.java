@@ -44,13 +44,14 @@ final class PackCommand implements Callable<Integer> {
             // Hashed as it is written: reading a large archive back only to hash it cost a tenth of the pack.
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             try (OutputStream out = new java.io.BufferedOutputStream(
-                    new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
-                result = FlakeArchive.pack(source.src, out, source.packOptions(root.ctx.env()));
+                    new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16);
+                    Progress progress = Progress.of(root.ctx, "pack")) {
+                result = FlakeArchive.pack(source.src, out, source.packOptions(root.ctx.env()), progress);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             result.warnings().forEach(w -> root.ctx.err().println("npcnix: warning: " + w));
             String sha = HexFormat.of().formatHex(sha256.digest());
-            root.ctx.out().printf("%s: %d entries, %d bytes, sha256 %s%n", target, result.entries(), Files.size(target), sha);
+            root.ctx.out().printf("%s: %d entries, %s, sha256 %s%n", target, result.entries(), Sizes.human(Files.size(target)), sha);
             return ExitCodes.OK;
         } finally {
             Files.deleteIfExists(temp);

@@ -53,20 +53,23 @@ final class PublishCommand implements Callable<Integer> {
         NpcnixCommand root = NpcnixCommand.root(spec);
         CliContext ctx = root.ctx;
         try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), Settings.empty()));
-                Progress progress = Progress.forUpload(ctx, remote.toString())) {
+                Progress packing = Progress.of(ctx, "pack");
+                Progress progress = Progress.of(ctx, "upload")) {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
             java.util.Optional<dev.npcnix.publish.Signing> signing = signKey == null ? java.util.Optional.empty()
                     : java.util.Optional.of(new dev.npcnix.publish.Signing(KeygenCommand.readSecret(signKey),
                             publisher != null ? publisher : defaultPublisher(ctx), SourceRevision.of(source.src), ctx.clock()));
-            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), signing, progress);
+            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), signing,
+                    packing, progress);
+            packing.close();
             progress.close();
             if (json) {
                 ctx.out().println(Json.object(
                         "remote", r.remote().toString(), "etag", r.etag().value(), "sha256", r.sha256(),
                         "size", r.size(), "entries", r.entries(), "unchanged", r.unchanged()));
             } else {
-                ctx.out().printf("%s %s%n  etag    %s%n  sha256  %s%n  size    %d bytes, %d entries%n",
-                        r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), r.size(), r.entries());
+                ctx.out().printf("%s %s%n  etag    %s%n  sha256  %s%n  size    %s, %d entries%n",
+                        r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), Sizes.human(r.size()), r.entries());
             }
             return ExitCodes.OK;
         }

@@ -35,6 +35,9 @@ final class PullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    DataDirOption dataDir;
+
     @Option(names = "--remote", paramLabel = "URI", converter = RemoteUriConverter.class,
             description = "The remote to pull (default: the one this host follows).")
     RemoteUri remote;
@@ -88,15 +91,18 @@ final class PullCommand implements Callable<Integer> {
     private int pull(NpcnixCommand root, Settings host, RemoteUri from, Path target) throws IOException {
         CliContext ctx = root.ctx;
         try (RemoteStores stores = root.stores(storeOptions.settings(ctx.env(), host))) {
-            Pull.Pulled pulled = Pull.into(stores, from, target, UnpackLimits.defaults());
+            Pull.Pulled pulled;
+            try (Progress progress = Progress.of(ctx, "pull")) {
+                pulled = Pull.into(stores, from, target, UnpackLimits.defaults(), progress);
+            }
             try {
                 FlakeArchive.requireFlake(target);
             } catch (ArchiveException e) {
                 DataDir.deleteRecursively(target);
                 throw new ArchiveException("release " + pulled.etag() + " of " + from + ": no flake.nix at the root", e);
             }
-            ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %d bytes%n", from, target,
-                    pulled.etag(), pulled.sha256(), pulled.unpacked().entries(), pulled.unpacked().contentBytes());
+            ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %s%n", from, target,
+                    pulled.etag(), pulled.sha256(), pulled.unpacked().entries(), Sizes.human(pulled.unpacked().contentBytes()));
             return ExitCodes.OK;
         }
     }

@@ -4,15 +4,19 @@ import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "retry", mixinStandardHelpOptions = true,
         description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll.",
-        footerHeading = "%nExamples:%n", footer = {"  npcnix retry && systemctl restart npcnix"})
+        footerHeading = "%nExamples:%n", footer = {"  npcnix retry                  # try a quarantined release again"})
 final class RetryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Override
     public Integer call() {

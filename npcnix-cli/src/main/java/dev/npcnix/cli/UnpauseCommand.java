@@ -4,6 +4,7 @@ import dev.npcnix.state.DataDir;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -12,6 +13,9 @@ import picocli.CommandLine.Spec;
 final class UnpauseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Override
     public Integer call() {

@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Check a signed release, from a .npcnix file or a remote: signature by a trusted key, the remote",
-            "it was published for, and that every entry matches the manifest. Exit 0 when it would be accepted",
-            "(the host's sequence high-water mark aside), 1 when refused."},
+            "Check that a signed release, from a .npcnix file or a remote, would be accepted.",
+            "Checks the signature by a trusted key, the remote it was published for, and that every entry matches "
+                + "the manifest. Exit 0 when it would be accepted (the host's sequence high-water mark aside), 1 when refused."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  npcnix verify release.npcnix --trusted-public-keys \"$(cat ci.pub)\"",
@@ -38,6 +38,9 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    DataDirOption dataDir;
 
     @Parameters(paramLabel = "FILE|URI", description = "A .npcnix file, or a remote URI.")
     String release;

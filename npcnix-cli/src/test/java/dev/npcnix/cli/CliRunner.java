@@ -29,9 +29,16 @@ final class CliRunner {
     Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CliContext ctx = new CliContext(env, clock, new SplittableRandom(3), new PrintWriter(out, true),
-                new PrintWriter(err, true), false, s -> { }, exitNowCalls::add, Optional.of(sleeper));
-        int code = Cli.run(ctx, args);
+        int code = Cli.run(context(new PrintWriter(out, true), new PrintWriter(err, true)), args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /** A context as {@link #run} gives commands, writing nowhere (for building the command tree). */
+    CliContext context() {
+        return context(new PrintWriter(java.io.Writer.nullWriter()), new PrintWriter(java.io.Writer.nullWriter()));
+    }
+
+    private CliContext context(PrintWriter out, PrintWriter err) {
+        return new CliContext(env, clock, new SplittableRandom(3), out, err, false, s -> { }, exitNowCalls::add, Optional.of(sleeper));
     }
 }

@@ -29,7 +29,7 @@ class RealNixEndToEndTest {
     @BeforeEach
     void setUp() {
         String reason = NixFlakes.unavailableBecause().orElse(null);
-        assumeTrue(reason == null, () -> "skipped: " + reason);
+        assumeTrue(reason == null, () -> reason);
         record = tmp.resolve("built.txt");
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("NPCNIX_NIXOS_REBUILD", NixFlakes.installBuildingRebuild(tmp.resolve("bin")).toString());

@@ -9,7 +9,7 @@ import dev.npcnix.archive.UnpackLimits;
 import dev.npcnix.sign.NixKeys;
 import dev.npcnix.testing.FakeNixosRebuild;
 import dev.npcnix.testing.Fixtures;
-import dev.npcnix.testing.NixFlakes;
+import dev.npcnix.testing.Tools;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,7 +95,8 @@ class SignedReleaseTest {
 
     @Test
     void keysAreInterchangeableWithNix() throws Exception {
-        assumeTrue(NixFlakes.unavailableBecause().isEmpty(), "nix is not installed");
+        Optional<String> nix = Tools.missing("nix", "nix-bin"); // the nix command only: no build, no busybox
+        assumeTrue(nix.isEmpty(), () -> nix.orElseThrow());
         Process p = new ProcessBuilder("nix", "--extra-experimental-features", "nix-command", "key", "convert-secret-to-public")
                 .redirectInput(secret.toFile()).start();
         assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip()).isEqualTo(publicKey);

@@ -25,7 +25,16 @@ public final class FlakeArchive {
      * @throws ArchiveException (transient) when reading {@code src} or writing {@code out} fails
      */
     public static PackResult pack(Path src, OutputStream out, PackOptions options) {
-        return TarPacker.pack(src, out, options);
+        return TarPacker.pack(src, out, options, PackProgress.NONE);
+    }
+
+    /**
+     * As {@link #pack(Path, OutputStream, PackOptions)}, reporting the content bytes packed so far to
+     * {@code progress}. The total is measured first, by a walk of the tree (file sizes only), so that a
+     * progress bar can show how much is left; with {@link PackProgress#NONE} there is no such walk.
+     */
+    public static PackResult pack(Path src, OutputStream out, PackOptions options, PackProgress progress) {
+        return TarPacker.pack(src, out, options, progress);
     }
 
     /**

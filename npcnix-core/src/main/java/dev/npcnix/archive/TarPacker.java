@@ -47,32 +47,40 @@ final class TarPacker {
     private final PackOptions options;
     private final int workers;
     private final FileTime mtime;
+    private final PackProgress progress;
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private final List<String> warnings = new ArrayList<>();
     private int entries;
     private long contentBytes;
+    private long contentTotal;
 
-    private TarPacker(Path root, PackOptions options, int workers) {
+    private TarPacker(Path root, PackOptions options, int workers, PackProgress progress) {
         this.root = root;
         this.options = options;
         this.workers = workers;
+        this.progress = progress;
         // Whole seconds: a fraction would make commons-compress add a PAX header per entry.
         this.mtime = FileTime.from(Instant.ofEpochSecond(options.mtime().getEpochSecond()));
     }
 
-    static PackResult pack(Path src, OutputStream out, PackOptions options) {
-        return pack(src, out, options, Math.max(1, Math.min(MAX_WORKERS, Runtime.getRuntime().availableProcessors())));
+    static PackResult pack(Path src, OutputStream out, PackOptions options, PackProgress progress) {
+        return pack(src, out, options, Math.max(1, Math.min(MAX_WORKERS, Runtime.getRuntime().availableProcessors())), progress);
     }
 
     /** With a given number of zstd workers (at least 1): the bytes must not depend on it. */
     static PackResult pack(Path src, OutputStream out, PackOptions options, int workers) {
+        return pack(src, out, options, workers, PackProgress.NONE);
+    }
+
+    private static PackResult pack(Path src, OutputStream out, PackOptions options, int workers, PackProgress progress) {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(progress, "progress");
         if (workers < 1) {
             throw new IllegalArgumentException("zstd workers: " + workers);
         }
         requireFlakeSource(src);
-        TarPacker packer = new TarPacker(src, options, workers);
+        TarPacker packer = new TarPacker(src, options, workers, progress);
         try {
             packer.write(out);
         } catch (IOException e) {
@@ -83,6 +91,9 @@ final class TarPacker {
 
     static void requireFlakeSource(Path src) {
         Objects.requireNonNull(src, "src");
+        if (!Files.exists(src)) {
+            throw new InvalidInputException("flake source " + src + ": does not exist");
+        }
         if (!Files.isDirectory(src)) {
             throw new InvalidInputException("flake source " + src + ": not a directory");
         }
@@ -107,6 +118,10 @@ final class TarPacker {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
             tar.setAddPaxHeadersForNonAsciiNames(false);
+            if (progress != PackProgress.NONE) {
+                contentTotal = measure();
+                progress.packed(0, contentTotal);
+            }
             walk(tar);
             tar.finish();
         }
@@ -157,6 +172,37 @@ final class TarPacker {
         }
     }
 
+    /**
+     * The bytes of the regular files that {@link #walk} will pack, for a progress bar's total: the same
+     * top-level selection, no symlinks followed. An estimate: the tree may change while it is packed.
+     */
+    private long measure() throws IOException {
+        long[] total = {0};
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
+            for (Path child : top) {
+                PosixFileAttributes attrs = Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!selected(child.getFileName().toString(), attrs)) {
+                    continue;
+                }
+                Files.walkFileTree(child, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a) {
+                        if (a.isRegularFile()) {
+                            total[0] += a.size();
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // the pack itself reports it
+                    }
+                });
+            }
+        }
+        return total[0];
+    }
+
     private boolean selected(String topLevelName, PosixFileAttributes attrs) {
         if (topLevelName.equals(".git")) {
             return options.includeGit(); // a directory, or a file in a git worktree
@@ -186,6 +232,9 @@ final class TarPacker {
                 }
                 tar.write(buffer, 0, n);
                 remaining -= n;
+                if (progress != PackProgress.NONE) {
+                    progress.packed(contentBytes + size - remaining, Math.max(contentTotal, contentBytes + size - remaining));
+                }
             }
             // A file that grew while packed is cut at the size announced in its header.
         }

@@ -160,7 +160,8 @@ public final class Follower {
             OptionalLong sequence = options.verifier().verify(flake, release, state);
 
             enter(Phase.ACTIVATING);
-            log.info("activating release {} of {} as {}", release.shortId(), remote, configuration);
+            log.info(options.dryRun() ? "dry run: would activate release {} of {} as {}" : "activating release {} of {} as {}",
+                    release.shortId(), remote, configuration);
             activator.activate(new ActivationRequest(flake, configuration, options.operation(),
                     union(settings.extraSubstituters(), options.extraSubstituters()),
                     union(settings.extraTrustedPublicKeys(), options.extraTrustedPublicKeys())));
@@ -184,7 +185,9 @@ public final class Follower {
                 }
                 dataDir.storeState(next);
             }
-            log.info("activated release {} of {} as {} in {} s", release.shortId(), remote, configuration, took.toSeconds());
+            if (!options.dryRun()) {
+                log.info("activated release {} of {} as {} in {} s", release.shortId(), remote, configuration, took.toSeconds());
+            }
             return new PollOutcome.Activated(release, configuration, took);
         } catch (StateException e) {
             // The host's own files (disk full, permissions): not the release's fault, never quarantined.

@@ -3,6 +3,7 @@ package dev.npcnix.publish;
 import dev.npcnix.InvalidInputException;
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
+import dev.npcnix.archive.PackProgress;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.archive.UnpackLimits;
 import dev.npcnix.sign.Manifest;
@@ -43,14 +44,14 @@ final class ManifestSigner {
     }
 
     static Outcome packSigned(Path src, RemoteUri remote, PackOptions options, Signing signing, RemoteStore store,
-            Path work, Path target) throws IOException {
+            Path work, Path target, PackProgress packing) throws IOException {
         if (Files.exists(src.resolve(Manifest.DIR), LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidInputException("flake source " + src + ": " + Manifest.DIR + "/ is reserved for npcnix's signed manifest");
         }
         Path first = work.resolve("unsigned.npcnix");
         PackResult packed;
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(first), 1 << 16)) {
-            packed = FlakeArchive.pack(src, out, options);
+            packed = FlakeArchive.pack(src, out, options, packing);
         }
         Path tree = work.resolve("tree");
         try (InputStream in = Files.newInputStream(first)) {

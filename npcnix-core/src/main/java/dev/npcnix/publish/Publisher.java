@@ -2,6 +2,7 @@ package dev.npcnix.publish;
 
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
+import dev.npcnix.archive.PackProgress;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
@@ -51,6 +52,12 @@ public final class Publisher {
      */
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
             RemoteStore.TransferListener listener) {
+        return publish(src, remote, options, signing, PackProgress.NONE, listener);
+    }
+
+    /** As {@link #publish(Path, RemoteUri, PackOptions, Optional, RemoteStore.TransferListener)}, reporting the pack to {@code packing}. */
+    public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
+            PackProgress packing, RemoteStore.TransferListener listener) {
         RemoteStore store = stores.forRemote(remote);
         Path staged = null;
         Path work = null;
@@ -60,14 +67,14 @@ public final class Publisher {
             PackResult packed;
             if (signing.isPresent()) {
                 work = Files.createTempDirectory(tempDir, "npcnix-sign-");
-                ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), store, work, staged);
+                ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), store, work, staged, packing);
                 if (signed.unchanged().isPresent()) {
                     return signed.unchanged().get();
                 }
                 packed = signed.packed();
             } else {
                 try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(staged), 1 << 16)) {
-                    packed = FlakeArchive.pack(src, out, options);
+                    packed = FlakeArchive.pack(src, out, options, packing);
                 }
             }
             packed.warnings().forEach(w -> log.warn("{}", w));

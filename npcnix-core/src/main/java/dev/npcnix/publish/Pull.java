@@ -5,10 +5,12 @@ import dev.npcnix.archive.UnpackLimits;
 import dev.npcnix.archive.UnpackResult;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.FetchResult;
+import dev.npcnix.store.ProgressInputStream;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -31,16 +33,24 @@ public final class Pull {
      * nothing is left at {@code dest}.
      */
     public static Pulled into(RemoteStores stores, RemoteUri remote, Path dest, UnpackLimits limits) {
+        return into(stores, remote, dest, limits, RemoteStore.TransferListener.NONE);
+    }
+
+    /** As {@link #into(RemoteStores, RemoteUri, Path, UnpackLimits)}, reporting the bytes downloaded to {@code listener}. */
+    public static Pulled into(RemoteStores stores, RemoteUri remote, Path dest, UnpackLimits limits,
+            RemoteStore.TransferListener listener) {
         RemoteStore store = stores.forRemote(remote);
         try (FetchResult.Download download = (FetchResult.Download) store.fetch(remote, Optional.empty())) {
+            InputStream body = listener == RemoteStore.TransferListener.NONE ? download.body()
+                    : new ProgressInputStream(download.body(), download.size(), listener);
             if (store.etagIsVerifiedSha256()) {
                 // The body fails unless it hashes to the ETag: a second SHA-256 pass (a third of a
                 // large pull's CPU before the JIT's intrinsic takes over) would only repeat it.
-                UnpackResult result = FlakeArchive.unpack(download.body(), dest, limits);
+                UnpackResult result = FlakeArchive.unpack(body, dest, limits);
                 return new Pulled(remote, download.etag(), download.etag().value(), result);
             }
             MessageDigest sha = sha256();
-            try (DigestInputStream in = new DigestInputStream(download.body(), sha)) {
+            try (DigestInputStream in = new DigestInputStream(body, sha)) {
                 UnpackResult result = FlakeArchive.unpack(in, dest, limits);
                 return new Pulled(remote, download.etag(), HexFormat.of().formatHex(sha.digest()), result);
             }

@@ -4,13 +4,19 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reports the bytes read so far to a {@link RemoteStore.TransferListener}, for upload progress. */
-final class ProgressInputStream extends FilterInputStream {
+/**
+ * Reports the bytes read so far to a {@link RemoteStore.TransferListener}, for upload and download
+ * progress. The total passed on is -1 while the length is unknown.
+ */
+public final class ProgressInputStream extends FilterInputStream {
     private final long total;
     private final RemoteStore.TransferListener listener;
     private long done;
 
-    ProgressInputStream(InputStream in, long total, RemoteStore.TransferListener listener) {
+    /**
+     * @param total the length of {@code in}, or -1 when unknown
+     */
+    public ProgressInputStream(InputStream in, long total, RemoteStore.TransferListener listener) {
         super(in);
         this.total = total;
         this.listener = listener;
@@ -50,6 +56,6 @@ final class ProgressInputStream extends FilterInputStream {
 
     private void advance(long n) {
         done += n;
-        listener.transferred(done, Math.max(total, done));
+        listener.transferred(done, total < 0 ? -1 : Math.max(total, done));
     }
 }

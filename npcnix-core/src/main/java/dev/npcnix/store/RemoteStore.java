@@ -42,6 +42,9 @@ public interface RemoteStore {
     interface TransferListener {
         TransferListener NONE = (done, total) -> { };
 
+        /**
+         * @param bytesTotal the length of the transfer, or -1 when the store did not announce it
+         */
         void transferred(long bytesDone, long bytesTotal);
     }
 }

@@ -5,6 +5,7 @@ import static dev.npcnix.archive.Archives.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.npcnix.testing.Tools;
 import dev.npcnix.testing.archive.SampleFlake;
 import dev.npcnix.testing.archive.TreeSnapshot;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,16 +26,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * to the same tree. (The Rust npcnix reads and writes GNU-format tar with the zstd library.)
  */
 class GnuTarCompatibilityTest {
-    private static final Path TAR = Path.of("/usr/bin/tar");
-    private static final Path ZSTD = Path.of("/usr/bin/zstd");
 
     @TempDir
     Path tmp;
 
     @BeforeEach
     void toolsInstalled() {
-        assumeTrue(Files.isExecutable(TAR) && Files.isExecutable(ZSTD),
-                "GNU tar and zstd are needed at /usr/bin/tar and /usr/bin/zstd for compatibility tests");
+        // Found on PATH, as the shell commands below find them.
+        Optional<String> missing = Tools.missing("tar", "tar").or(() -> Tools.missing("zstd", "zstd"));
+        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
     }
 
     @ParameterizedTest(name = "tar --format={0} | zstd")

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.npcnix.InvalidInputException;
+import dev.npcnix.testing.Tools;
 import dev.npcnix.testing.archive.SampleFlake;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -183,8 +185,9 @@ class PackTest {
     @Test
     void fifoIsSkippedWithAWarning() throws Exception {
         Path src = tree(tmp.resolve("src"), List.of("flake.nix"));
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mkfifo")), "mkfifo not installed at /usr/bin/mkfifo");
-        Process mkfifo = new ProcessBuilder("/usr/bin/mkfifo", src.resolve("pipe").toString()).inheritIO().start();
+        Optional<String> missing = Tools.missing("mkfifo", "coreutils");
+        assumeTrue(missing.isEmpty(), () -> missing.orElseThrow());
+        Process mkfifo = new ProcessBuilder("mkfifo", src.resolve("pipe").toString()).inheritIO().start();
         assertThat(mkfifo.waitFor()).isZero();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -224,7 +227,23 @@ class PackTest {
         assertThatThrownBy(() -> pack(file, PackOptions.defaults()))
                 .isInstanceOf(InvalidInputException.class).hasMessage("flake source " + file + ": not a directory");
         assertThatThrownBy(() -> pack(tmp.resolve("missing"), PackOptions.defaults()))
-                .isInstanceOf(InvalidInputException.class);
+                .isInstanceOf(InvalidInputException.class).hasMessage("flake source " + tmp.resolve("missing") + ": does not exist");
+    }
+
+    @Test
+    void progressCountsTheContentOfWhatIsPackedUpToItsTotal() throws IOException {
+        Path src = tree(tmp.resolve("src"), List.of("flake.nix", "hosts/web.nix", "skipped/x.nix"));
+        Files.write(src.resolve("hosts/big.bin"), new byte[700_000]); // several chunks
+        long packed = Files.size(src.resolve("flake.nix")) + Files.size(src.resolve("hosts/web.nix")) + 700_000;
+        List<long[]> reports = new ArrayList<>();
+
+        PackResult result = FlakeArchive.pack(src, new ByteArrayOutputStream(), PackOptions.defaults().withIncludes(Set.of("hosts")),
+                (done, total) -> reports.add(new long[] {done, total}));
+
+        assertThat(reports).first().satisfies(r -> assertThat(r).containsExactly(0, packed));
+        assertThat(reports).last().satisfies(r -> assertThat(r).containsExactly(packed, packed));
+        assertThat(reports).extracting(r -> r[0]).isSorted().hasSizeGreaterThan(3);
+        assertThat(result.contentBytes()).isEqualTo(packed);
     }
 
     @Test

@@ -20,13 +20,17 @@ public final class NixFlakes {
     private NixFlakes() {
     }
 
-    /** Why real-Nix tests cannot run here, or empty when they can. */
+    /**
+     * Why tests that build with real Nix cannot run here, or empty when they can: they need {@code nix}
+     * and a statically linked busybox (the builder of the trivial toplevels).
+     */
     public static Optional<String> unavailableBecause() {
-        if (which("nix").isEmpty()) {
-            return Optional.of("nix is not installed (apt-get install nix-bin)");
+        Optional<String> nix = Tools.missing("nix", "nix-bin");
+        if (nix.isPresent()) {
+            return nix;
         }
         if (!Files.isExecutable(BUSYBOX)) {
-            return Optional.of("/bin/busybox is missing (apt-get install busybox-static)");
+            return Optional.of(BUSYBOX + " is missing (apt-get install busybox-static)");
         }
         return Optional.empty();
     }
@@ -81,14 +85,5 @@ public final class NixFlakes {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Optional<Path> which(String name) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
-                return Optional.of(Path.of(d, name));
-            }
-        }
-        return Optional.empty();
     }
 }

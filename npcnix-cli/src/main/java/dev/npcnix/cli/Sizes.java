@@ -1,0 +1,24 @@
+package dev.npcnix.cli;
+
+import java.util.Locale;
+
+/** Sizes for people: {@code 812 bytes}, {@code 4.2 KiB}, {@code 48.0 MiB}; exact byte counts are in {@code --json}. */
+final class Sizes {
+    private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB"};
+
+    private Sizes() {
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + (bytes == 1 ? " byte" : " bytes");
+        }
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < UNITS.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
+    }
+}
