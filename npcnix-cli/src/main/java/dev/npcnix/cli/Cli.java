@@ -44,12 +44,6 @@ public final class Cli {
         }
     }
 
-    static CommandLine commandLine(CliContext ctx) {
-        CommandLine cl = new CommandLine(new NpcnixCommand(ctx));
-        addAllSubcommands(cl);
-        return cl;
-    }
-
     private static void addAllSubcommands(CommandLine cl) {
         for (Class<?> c : NpcnixCommand.SUBCOMMANDS) {
             cl.addSubcommand(new CommandLine(c));

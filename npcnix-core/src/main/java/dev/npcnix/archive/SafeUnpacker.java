@@ -3,6 +3,7 @@ package dev.npcnix.archive;
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.npcnix.InvalidInputException;
+import dev.npcnix.local.Digests;
 import dev.npcnix.NpcnixException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -28,7 +29,6 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -87,7 +87,7 @@ final class SafeUnpacker {
         this.limits = limits;
         this.observer = observer;
         this.source = source;
-        this.digest = observer == null ? null : sha256();
+        this.digest = observer == null ? null : Digests.sha256();
     }
 
     static UnpackResult unpack(InputStream in, Path dest, UnpackLimits limits, Consumer<? super UnpackedEntry> observer) {
@@ -317,7 +317,7 @@ final class SafeUnpacker {
             setMode(path, permissions);
         }
         int mode = exec ? 0755 : 0644;
-        String sha = digest == null ? null : HexFormat.of().formatHex(digest.digest());
+        String sha = digest == null ? null : Digests.hex(digest);
         tree.put(rel, new Node(Kind.FILE, mode, entry.size(), sha, null));
         observe(new UnpackedEntry(rel, UnpackedEntry.Type.FILE, mode, entry.size(), sha, null));
     }
@@ -495,14 +495,6 @@ final class SafeUnpacker {
 
     private static char typeChar(byte flag) {
         return flag >= 0x20 && flag < 0x7f ? (char) flag : '?';
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
     }
 
     /** Removes a failed unpack without following any symlink it created. */

@@ -200,7 +200,7 @@ public final class Follower {
         } finally {
             if (work != null) {
                 try {
-                    DataDir.deleteRecursively(work);
+                    dev.npcnix.local.LocalFiles.deleteRecursively(work);
                 } catch (RuntimeException e) {
                     log.warn("cannot remove {}: {}", work, e.toString());
                 }

@@ -5,6 +5,7 @@ import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.local.Digests;
 import dev.npcnix.sign.Manifest;
 import dev.npcnix.sign.ManifestVerifier;
 import dev.npcnix.sign.NixKeys;
@@ -70,7 +71,7 @@ final class ManifestSigner {
                     log.info("remote {} already holds this tree signed by {} (sequence {})", remote, signing.key().name(), previous);
                     String sha;
                     try (InputStream in = Files.newInputStream(work.resolve("current.npcnix"))) {
-                        sha = Publisher.sha256Hex(in);
+                        sha = Digests.sha256Hex(in);
                     }
                     return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
                             entries.size(), true)), packed);

@@ -3,6 +3,8 @@ package dev.npcnix.publish;
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
 import dev.npcnix.archive.PackResult;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
@@ -14,8 +16,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,8 +71,8 @@ public final class Publisher {
                 }
             }
             packed.warnings().forEach(w -> log.warn("{}", w));
-            MessageDigest sha256 = digest("SHA-256");
-            MessageDigest md5 = digest("MD5");
+            MessageDigest sha256 = Digests.sha256();
+            MessageDigest md5 = Digests.md5();
             try (InputStream in = Files.newInputStream(staged)) {
                 byte[] buf = new byte[1 << 16];
                 int n;
@@ -82,8 +82,8 @@ public final class Publisher {
                 }
             }
             long size = Files.size(staged);
-            String shaHex = HexFormat.of().formatHex(sha256.digest());
-            String md5Hex = HexFormat.of().formatHex(md5.digest());
+            String shaHex = Digests.hex(sha256);
+            String md5Hex = Digests.hex(md5);
             Optional<RemoteObject> existing = store.head(remote);
             if (existing.isPresent() && existing.get().size() == size
                     && (existing.get().etag().value().equals(md5Hex) || existing.get().etag().value().equals(shaHex))) {
@@ -97,7 +97,7 @@ public final class Publisher {
             throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
         } finally {
             if (work != null) {
-                dev.npcnix.state.DataDir.deleteRecursively(work);
+                LocalFiles.deleteRecursively(work);
             }
             if (staged != null) {
                 try {
@@ -106,25 +106,6 @@ public final class Publisher {
                     log.warn("cannot remove {}: {}", staged, e.toString());
                 }
             }
-        }
-    }
-
-    /** SHA-256 of a stream, hex. */
-    public static String sha256Hex(InputStream in) throws IOException {
-        MessageDigest sha = digest("SHA-256");
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            sha.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
-    private static MessageDigest digest(String algorithm) {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has " + algorithm, e);
         }
     }
 }

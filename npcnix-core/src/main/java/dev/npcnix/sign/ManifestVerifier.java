@@ -2,21 +2,18 @@ package dev.npcnix.sign;
 
 import dev.npcnix.follow.Release;
 import dev.npcnix.follow.ReleaseVerifier;
+import dev.npcnix.local.Digests;
 import dev.npcnix.state.HostState;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,7 +119,7 @@ public final class ManifestVerifier implements ReleaseVerifier {
                     out.put(rel + "/", Manifest.Entry.dir());
                 } else {
                     boolean exec = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
-                    out.put(rel, Manifest.Entry.file(exec, sha256(p)));
+                    out.put(rel, Manifest.Entry.file(exec, Digests.sha256Hex(p)));
                 }
             }
         } catch (IOException e) {
@@ -161,22 +158,5 @@ public final class ManifestVerifier implements ReleaseVerifier {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -1,5 +1,6 @@
 package dev.npcnix.store;
 
+import dev.npcnix.local.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -76,12 +77,12 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         HttpResponse<InputStream> response = send(remote, request.build(), HttpResponse.BodyHandlers.ofInputStream());
         int status = response.statusCode();
         if (status == 304 && ifNoneMatch.isPresent()) {
-            closeQuietly(response.body());
+            LocalFiles.closeQuietly(response.body());
             LOG.debug("{}: unchanged ({})", remote, ifNoneMatch.get());
             return new FetchResult.Unchanged(ifNoneMatch.get());
         }
         if (status != 200) {
-            closeQuietly(response.body());
+            LocalFiles.closeQuietly(response.body());
             throw statusFailure(remote, response);
         }
         Etag etag;
@@ -93,11 +94,11 @@ final class HttpStore implements RemoteStore, AutoCloseable {
                         "the server sent Content-Encoding " + Redact.message(encoding) + " though none was asked for", null);
             }
         } catch (StoreException e) {
-            closeQuietly(response.body());
+            LocalFiles.closeQuietly(response.body());
             throw e;
         }
         if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(etag)) {
-            closeQuietly(response.body()); // the server ignored the condition; we have these bytes
+            LocalFiles.closeQuietly(response.body()); // the server ignored the condition; we have these bytes
             LOG.debug("{}: unchanged ({}, server ignored the condition)", remote, etag);
             return new FetchResult.Unchanged(etag);
         }
@@ -226,13 +227,5 @@ final class HttpStore implements RemoteStore, AutoCloseable {
 
     private static String hostOf(URI uri) {
         return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // discarding the body anyway
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.npcnix.store;
 
 import dev.npcnix.InvalidInputException;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
@@ -214,7 +215,7 @@ final class S3Store implements RemoteStore, AutoCloseable {
 
     private FetchResult download(RemoteUri remote, Etag etag, long size, InputStream in, boolean etagIsMd5) {
         LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
-        MessageDigest md5 = etagIsMd5 ? md5() : null;
+        MessageDigest md5 = etagIsMd5 ? Digests.md5() : null;
         InputStream body = new CheckedBody(in, remote, size, md5, md5 == null ? null : etag.value(),
                 e -> failure(remote, "s3:GetObject", e));
         return new FetchResult.Download(etag, size, body);
@@ -238,7 +239,7 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }
         GetObjectResponse response = in.response();
         if (ifNoneMatch.isPresent() && response.sdkHttpResponse().firstMatchingHeader(NotModified.HEADER).isPresent()) {
-            closeQuietly(in); // no body: the connection stays open for the next poll
+            LocalFiles.closeQuietly(in); // no body: the connection stays open for the next poll
             LOG.debug("{}: unchanged ({})", remote, ifNoneMatch.get());
             return new FetchResult.Unchanged(ifNoneMatch.get());
         }
@@ -276,14 +277,6 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }
     }
 
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            LOG.debug("closing an empty response: {}", e.toString());
-        }
-    }
-
     /**
      * Whether the ETag is the MD5 of the content, so the download can be checked against it: true for
      * single-part uploads stored unencrypted or with SSE-S3; false for multipart ETags ({@code md5-N})
@@ -297,14 +290,6 @@ final class S3Store implements RemoteStore, AutoCloseable {
             return false;
         }
         return sse == null || sse.equals("AES256");
-    }
-
-    private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has MD5", e);
-        }
     }
 
     @Override
@@ -458,18 +443,9 @@ final class S3Store implements RemoteStore, AutoCloseable {
     }
 
     private static String md5Base64(Path file) throws IOException {
-        MessageDigest md5;
-        try {
-            md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no MD5 in this JVM", e);
-        }
-        byte[] buf = new byte[64 * 1024];
+        MessageDigest md5 = Digests.md5();
         try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                md5.update(buf, 0, n);
-            }
+            Digests.update(md5, in);
         }
         return Base64.getEncoder().encodeToString(md5.digest());
     }
