@@ -207,7 +207,7 @@ class HostileReleaseTest {
         CliRunner.Result r = cli.run("--data-dir", data.toString(), "follow", "--once", "--remote", remote, "--configuration", "web");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(rebuild.invocations()).hasSize(1);
-        assertThat(HostFiles.settings(data).lastEtag()).isEqualTo(etag);
+        assertThat(HostFiles.appliedEtag(data)).isEqualTo(etag);
         return etag;
     }
 
@@ -233,7 +233,7 @@ class HostileReleaseTest {
 
         assertThat(r.code()).as("follow of %s: %s", hostile.name(), r.err()).isEqualTo(1);
         assertThat(rebuild.invocations()).as("nixos-rebuild runs").hasSize(1);
-        assertThat(HostFiles.settings(data).lastEtag()).as("the applied release").isEqualTo(goodEtag);
+        assertThat(HostFiles.appliedEtag(data)).as("the applied release").isEqualTo(goodEtag);
         HostState state = HostFiles.state(data);
         assertThat(state.quarantined()).singleElement().satisfies(q -> {
             assertThat(q.etag()).isEqualTo(hostileEtag);

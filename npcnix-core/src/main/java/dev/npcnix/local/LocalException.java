@@ -1,5 +1,6 @@
 package dev.npcnix.local;
 
+import dev.npcnix.ErrorClass;
 import dev.npcnix.NpcnixException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -31,6 +32,11 @@ public final class LocalException extends NpcnixException {
     @Override
     public boolean isTransient() {
         return true;
+    }
+
+    @Override
+    public ErrorClass errorClass() {
+        return ErrorClass.LOCAL;
     }
 
     /**

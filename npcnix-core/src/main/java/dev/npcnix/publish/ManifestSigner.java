@@ -5,6 +5,7 @@ import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.archive.UnpackedEntry;
 import dev.npcnix.local.Digests;
 import dev.npcnix.sign.Manifest;
 import dev.npcnix.sign.ManifestVerifier;
@@ -21,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Packs a signed release. The manifest must list exactly what hosts will unpack, so it is computed
- * from the packed archive itself: pack, unpack into a work dir, describe that tree, add the signed
+ * from the packed archive itself: pack, unpack into a work dir (listing what it creates), add the signed
  * {@code .npcnix/} files, pack the work dir (packing is deterministic, so the content entries are
  * byte-identical to the first pack).
  */
@@ -54,11 +57,12 @@ final class ManifestSigner {
             packed = FlakeArchive.pack(src, out, options);
         }
         Path tree = work.resolve("tree");
+        List<UnpackedEntry> unpacked = new ArrayList<>();
         try (InputStream in = Files.newInputStream(first)) {
-            FlakeArchive.unpack(in, tree, UnpackLimits.defaults());
+            FlakeArchive.unpack(in, tree, UnpackLimits.defaults(), unpacked::add); // hashed as written: no second pass
         }
         Files.delete(first);
-        Map<String, Manifest.Entry> entries = ManifestVerifier.describe(tree);
+        Map<String, Manifest.Entry> entries = ManifestVerifier.entries(unpacked);
 
         long previous = 0;
         Optional<RemoteObject> existing = store.head(remote);
