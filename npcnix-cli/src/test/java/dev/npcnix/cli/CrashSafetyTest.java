@@ -180,7 +180,7 @@ class CrashSafetyTest {
         assertThat(rebuild.invocations()).hasSize(2).last().extracting(FakeNixosRebuild.Invocation::finished).isEqualTo(false);
         assertThat(HostFiles.appliedEtag(data)).isEqualTo(v1);
         assertThat(HostFiles.state(data).quarantined()).singleElement().satisfies(q -> {
-            assertThat(q.etag()).isEqualTo(v2);
+            assertThat(q.etag().value()).isEqualTo(v2);
             assertThat(q.reason()).startsWith("nixos-rebuild timed out after PT1S and was killed");
         });
         assertThat(HostFiles.list(data.resolve("tmp"))).isEmpty();

@@ -107,7 +107,10 @@ public final class Follower {
                     .then(Phase.UNPACKING, unpack)
                     .then(Phase.ACTIVATING, activate)
                     .finish(Phase.RECORDING, recorder::activated, recorder::stopped,
-                            (release, error, p) -> recorder.failed(release, error, p, () -> enter(Phase.RECORDING)));
+                            (release, error, p) -> {
+                                workspace.close(); // a full disk gets its room back before the record
+                                return recorder.failed(release, error, p, () -> enter(Phase.RECORDING));
+                            });
             if (outcome instanceof PollOutcome.Activated || (outcome instanceof PollOutcome.Failed f
                     && f.error().errorClass() == ErrorClass.DETERMINISTIC && !options.dryRun())) {
                 ignoreEtagPending = false; // --ignore-etag forces the first release dealt with, not every poll

@@ -82,13 +82,16 @@ final class Recorder {
     }
 
     /**
-     * A failed poll. Without a release (the store failed) nothing is recorded. Otherwise the attempt is;
+     * A failed poll. Without a release (the store failed before it was read) nothing is recorded. Otherwise the attempt is;
      * a deterministic failure also quarantines the release. A failure to record a local failure (the disk
      * that just filled up) is logged, not thrown: the poll's outcome is the first failure.
      */
     PollOutcome failed(Optional<Release> known, NpcnixException e, Poll poll, Runnable recording) {
         Duration took = Duration.between(poll.started(), clock.instant());
         ErrorClass errorClass = e.errorClass();
+        if (errorClass == ErrorClass.TRANSIENT && known.isPresent() && known.get().sha256() == null) {
+            known = Optional.empty(); // the store failed before the release was read: an outage, not an attempt
+        }
         if (known.isEmpty()) {
             if (errorClass == ErrorClass.LOCAL) {
                 log.error("poll of {} failed on this host, will retry: {}", poll.remote(), e.getMessage());

@@ -25,6 +25,7 @@ final class Workspace implements AutoCloseable {
         return dir;
     }
 
+    /** Removes the directory; idempotent. */
     @Override
     public void close() {
         if (dir != null) {
@@ -33,6 +34,7 @@ final class Workspace implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("cannot remove {}: {}", dir, e.getMessage()); // the next start cleans tmp/
             }
+            dir = null;
         }
     }
 }

@@ -65,7 +65,7 @@ final class ManifestSigner {
         Map<String, Manifest.Entry> entries = ManifestVerifier.entries(unpacked);
 
         long previous = 0;
-        Optional<RemoteObject> existing = store.head(remote);
+        Optional<RemoteObject> existing = Publisher.existing(store, remote);
         if (existing.isPresent()) {
             Path currentDir = work.resolve("current");
             Optional<Manifest> current = currentManifest(store, remote, currentDir);

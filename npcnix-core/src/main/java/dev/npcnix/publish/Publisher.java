@@ -9,6 +9,7 @@ import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
+import dev.npcnix.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +53,9 @@ public final class Publisher {
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
             RemoteStore.TransferListener listener) {
         RemoteStore store = stores.forRemote(remote);
+        if (store.readOnly()) {
+            throw RemoteStore.readOnly(remote); // before packing, before any request
+        }
         Path staged = null;
         Path work = null;
         try {
@@ -84,7 +88,7 @@ public final class Publisher {
             long size = Files.size(staged);
             String shaHex = Digests.hex(sha256);
             String md5Hex = Digests.hex(md5);
-            Optional<RemoteObject> existing = store.head(remote);
+            Optional<RemoteObject> existing = existing(store, remote);
             if (existing.isPresent() && existing.get().size() == size
                     && (existing.get().etag().value().equals(md5Hex) || existing.get().etag().value().equals(shaHex))) {
                 log.info("remote {} already holds these bytes ({}): not uploading", remote, existing.get().etag());
@@ -106,6 +110,24 @@ public final class Publisher {
                     log.warn("cannot remove {}: {}", staged, e.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * What the remote holds now, or empty when nothing or unknown. S3 answers the HEAD of a missing key
+     * with 403 to a caller without {@code s3:ListBucket}; the documented publisher policy (PutObject and
+     * GetObject) must be enough, so a denied HEAD means "unknown": upload, the unchanged check cannot skip.
+     * A real denial shows on the upload, with its hint.
+     */
+    static Optional<RemoteObject> existing(RemoteStore store, RemoteUri remote) {
+        try {
+            return store.head(remote);
+        } catch (StoreException e) {
+            if (e.reason() != StoreException.Reason.ACCESS_DENIED) {
+                throw e;
+            }
+            log.debug("{}: cannot tell what the remote holds ({}); uploading", remote, e.getMessage());
+            return Optional.empty();
         }
     }
 }

@@ -127,9 +127,13 @@ final class HttpStore implements RemoteStore, AutoCloseable {
     }
 
     @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    @Override
     public RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener) {
-        throw new StoreException(remote, StoreException.Reason.UNSUPPORTED,
-                "read-only store (publish to s3:// or file://)", null);
+        throw RemoteStore.readOnly(remote);
     }
 
     @Override
@@ -209,6 +213,10 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         String host = hostOf(remote.uri());
         String detail = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
                 : Redact.message(e.getMessage());
+        if (S3Errors.cause(e, java.net.UnknownHostException.class, java.nio.channels.UnresolvedAddressException.class).isPresent()) {
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE,
+                    "cannot reach " + host + ": the host name does not resolve (DNS)", e);
+        }
         if (e instanceof HttpConnectTimeoutException) {
             return new StoreException(remote, StoreException.Reason.UNREACHABLE, "cannot connect to " + host + ": timed out", e);
         }
