@@ -17,13 +17,13 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
 /**
- * One idle follower's HTTP traffic with each HTTP stack, in a fresh JVM per run (docs/performance.md,
- * "One HTTP stack"): {@code jdk} is HttpStore as shipped (java.net.http plus the StallGuard timer),
- * {@code sdk} the SDK's URL-connection client that S3 polls already use, doing the same conditional
- * GET (the least an HttpStore on it would load). Prints VmRSS, loaded classes, threads and CPU per poll
- * after POLLS polls, one every INTERVAL_MS.
+ * One idle follower's HTTP traffic, in a fresh JVM per run (docs/performance.md, "One HTTP stack"):
+ * {@code store} polls through the distribution's own HttpStore (java.net.http plus a StallGuard timer
+ * up to commit 5a618b0, the SDK's URL-connection client since), {@code sdk} does the same conditional
+ * GET on the bare URL-connection client the S3 polls use (the least any store on it loads). Prints
+ * VmRSS, loaded classes, threads and CPU per poll after POLLS polls, one every INTERVAL_MS.
  *
- *   java -cp 'DIST/lib/*:OUT' HttpStacks jdk|sdk URL POLLS INTERVAL_MS
+ *   java -cp 'DIST/lib/*:OUT' HttpStacks store|sdk URL POLLS INTERVAL_MS
  */
 public final class HttpStacks {
     public static void main(String[] args) throws Exception {
@@ -32,7 +32,7 @@ public final class HttpStacks {
         int polls = Integer.parseInt(args[2]);
         long interval = Long.parseLong(args[3]);
         Runnable poll;
-        if (mode.equals("jdk")) {
+        if (mode.equals("store")) {
             RemoteStores stores = new RemoteStores(StoreSettings.of(Map.of(), Optional.empty(), Optional.empty()));
             RemoteUri remote = RemoteUri.parse(url.toString());
             Etag etag;

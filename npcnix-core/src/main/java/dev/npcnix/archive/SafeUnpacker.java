@@ -4,9 +4,11 @@ import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.npcnix.InvalidInputException;
 import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import dev.npcnix.NpcnixException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.ByteBuffer;
@@ -14,16 +16,13 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -500,25 +499,10 @@ final class SafeUnpacker {
     /** Removes a failed unpack without following any symlink it created. */
     private static void deleteTree(Path temp, Throwable failure) {
         try {
-            Files.walkFileTree(temp, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("could not remove the failed unpack {}: {}", temp, ArchiveException.describe(e));
-            failure.addSuppressed(e);
+            LocalFiles.deleteRecursively(temp);
+        } catch (UncheckedIOException e) {
+            LOG.warn("could not remove the failed unpack {}: {}", temp, ArchiveException.describe(e.getCause()));
+            failure.addSuppressed(e.getCause());
         }
     }
 

@@ -130,7 +130,7 @@ final class S3Store implements RemoteStore, AutoCloseable {
         } catch (RuntimeException e) {
             return Optional.empty(); // the client path says why
         }
-        S3DirectGet.Answer answer;
+        HttpAnswer answer;
         try {
             answer = get.get(remote, ifNoneMatch.map(Etag::quoted).orElse(null), identity);
         } catch (IOException | RuntimeException e) {
