@@ -9,6 +9,7 @@ import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code state.json} and the pieces of it that {@code status --json} and {@code history --json} print:
@@ -107,29 +108,24 @@ public final class HostStateJson {
     }
 
     private static RemoteUri remote(Map<?, ?> o) {
-        String text = Json.text(o, "remote");
-        try {
-            return text == null ? null : RemoteUri.parse(text);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("remote: " + e.getMessage(), e);
-        }
+        return parsed(o, "remote", RemoteUri::parse);
     }
 
     private static ConfigurationName configuration(Map<?, ?> o) {
-        String text = Json.text(o, "configuration");
-        try {
-            return text == null ? null : ConfigurationName.of(text);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
-        }
+        return parsed(o, "configuration", ConfigurationName::of);
     }
 
     private static Operation operation(Map<?, ?> o) {
-        String text = Json.text(o, "operation");
+        return parsed(o, "operation", Operation::parse);
+    }
+
+    /** The text in {@code field} as a noun; a value its type refuses is an error naming the field. */
+    private static <T> T parsed(Map<?, ?> o, String field, Function<String, T> parse) {
+        String text = Json.text(o, field);
         try {
-            return text == null ? null : Operation.parse(text);
+            return text == null ? null : parse.apply(text);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("operation: " + e.getMessage(), e);
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
     }
 }
