@@ -101,13 +101,8 @@ data "aws_iam_policy_document" "publisher" {
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${local.bucket_arn}/${local.remotes_prefix}/*"]
   }
-  # The first publish of a new remote checks a missing key: S3 answers 404 rather than 403 only
-  # with s3:ListBucket, which it evaluates without an s3:prefix (so no prefix condition here).
-  statement {
-    sid       = "NpcnixFirstPublish"
-    actions   = ["s3:ListBucket"]
-    resources = [local.bucket_arn]
-  }
+  # No s3:ListBucket: publish takes a 403 on the HEAD of a key that does not exist yet as
+  # "unknown" and uploads (docs/aws.md).
 }
 
 # Hosts that may follow any remote of this store.

@@ -18,4 +18,9 @@ public abstract class NpcnixException extends RuntimeException {
      * (corrupt archive, missing flake.nix, a failing nixos-rebuild).
      */
     public abstract boolean isTransient();
+
+    /** How a poll that failed this way is classified: {@link ErrorClass#LOCAL} for the host's own problems. */
+    public ErrorClass errorClass() {
+        return isTransient() ? ErrorClass.TRANSIENT : ErrorClass.DETERMINISTIC;
+    }
 }

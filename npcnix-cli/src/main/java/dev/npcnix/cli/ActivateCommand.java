@@ -8,8 +8,6 @@ import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,8 +58,8 @@ final class ActivateCommand implements Callable<Integer> {
                 : settings.configuration().orElseThrow(() -> new InvalidInputException(
                         "--configuration: required (this host has no configuration set)"));
         ActivationRequest request = new ActivationRequest(flake, name, activation.operation,
-                union(settings.extraSubstituters(), activation.extraSubstituters),
-                union(settings.extraTrustedPublicKeys(), activation.extraTrustedPublicKeys));
+                ActivationRequest.union(settings.extraSubstituters(), activation.extraSubstituters),
+                ActivationRequest.union(settings.extraTrustedPublicKeys(), activation.extraTrustedPublicKeys));
         if (!bootstrapped) {
             root.activator(activation).activate(request);
             return ExitCodes.OK;
@@ -74,11 +72,5 @@ final class ActivateCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    static List<String> union(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        b.stream().filter(x -> !all.contains(x)).forEach(all::add);
-        return all;
     }
 }

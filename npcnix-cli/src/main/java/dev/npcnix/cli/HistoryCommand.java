@@ -1,6 +1,9 @@
 package dev.npcnix.cli;
 
+import dev.npcnix.json.Json;
 import dev.npcnix.state.HostState;
+import dev.npcnix.state.HostStateJson;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,13 +28,24 @@ final class HistoryCommand implements Callable<Integer> {
         NpcnixCommand root = NpcnixCommand.root(spec);
         HostState state = root.existingDataDir().loadState();
         if (json) {
-            root.ctx.out().println(Json.write(state.history()));
+            // schema 1 (docs/state.md): the attempts as state.json keeps them, oldest first
+            root.ctx.out().println(Json.writeString(g -> {
+                g.writeStartObject();
+                g.writeNumberField("schema", StatusCommand.SCHEMA);
+                g.writeArrayFieldStart("history");
+                for (HostState.Attempt a : state.history()) {
+                    HostStateJson.writeAttempt(g, a);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }));
             return ExitCodes.OK;
         }
         for (HostState.Attempt a : state.history()) {
-            root.ctx.out().printf("%s  %-11s %-12s %-20s %6.1fs%s%n", a.startedAt(), a.result().name().toLowerCase(java.util.Locale.ROOT),
-                    a.configuration(), a.etag(), a.durationMillis() / 1000.0,
-                    a.message() == null ? "" : "  " + a.errorClass() + ": " + a.message());
+            root.ctx.out().printf("%s  %-11s %-12s %-20s %6.1fs%s%n", a.startedAt(),
+                    a.result() == null ? "" : a.result().name().toLowerCase(Locale.ROOT), a.configuration(), a.etag(),
+                    a.durationMillis() / 1000.0, a.message() == null ? ""
+                            : "  " + (a.errorClass() == null ? "" : a.errorClass().name().toLowerCase(Locale.ROOT)) + ": " + a.message());
         }
         return ExitCodes.OK;
     }

@@ -2,13 +2,16 @@ package dev.npcnix.cli;
 
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackResult;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
+import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,25 +39,20 @@ final class PackCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NpcnixCommand root = NpcnixCommand.root(spec);
         Path target = dst.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            PackResult result;
-            // Hashed as it is written: reading a large archive back only to hash it cost a tenth of the pack.
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            try (OutputStream out = new java.io.BufferedOutputStream(
-                    new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16);
-                    Progress progress = Progress.of(root.ctx, "pack")) {
-                result = FlakeArchive.pack(source.src, out, source.packOptions(root.ctx.env()), progress);
+        Files.createDirectories(target.getParent());
+        // Hashed as it is written: reading a large archive back only to hash it cost a tenth of the pack.
+        MessageDigest sha256 = Digests.sha256();
+        PackResult[] result = new PackResult[1];
+        LocalFiles.writeAtomically(target, Optional.of(PosixFilePermissions.fromString("rw-------")), out -> {
+            OutputStream buffered = new BufferedOutputStream(new DigestOutputStream(out, sha256), 1 << 16);
+            try (Progress progress = Progress.of(root.ctx, "pack")) {
+                result[0] = FlakeArchive.pack(source.src, buffered, source.packOptions(root.ctx.env()), progress);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            result.warnings().forEach(w -> root.ctx.err().println("npcnix: warning: " + w));
-            String sha = HexFormat.of().formatHex(sha256.digest());
-            root.ctx.out().printf("%s: %d entries, %s, sha256 %s%n", target, result.entries(), Sizes.human(Files.size(target)), sha);
-            return ExitCodes.OK;
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+            buffered.flush();
+        });
+        result[0].warnings().forEach(w -> root.ctx.err().println("npcnix: warning: " + w));
+        root.ctx.out().printf("%s: %d entries, %s, sha256 %s%n", target, result[0].entries(), Sizes.human(Files.size(target)),
+                Digests.hex(sha256));
+        return ExitCodes.OK;
     }
 }

@@ -1,5 +1,6 @@
 package dev.npcnix.cli;
 
+import dev.npcnix.json.Json;
 import dev.npcnix.publish.PublishResult;
 import dev.npcnix.publish.Publisher;
 import dev.npcnix.state.Settings;
@@ -64,9 +65,18 @@ final class PublishCommand implements Callable<Integer> {
             packing.close();
             progress.close();
             if (json) {
-                ctx.out().println(Json.object(
-                        "remote", r.remote().toString(), "etag", r.etag().value(), "sha256", r.sha256(),
-                        "size", r.size(), "entries", r.entries(), "unchanged", r.unchanged()));
+                // schema 1 (docs/state.md)
+                ctx.out().println(Json.writeString(g -> {
+                    g.writeStartObject();
+                    g.writeNumberField("schema", StatusCommand.SCHEMA);
+                    g.writeStringField("remote", r.remote().toString());
+                    g.writeStringField("etag", r.etag().value());
+                    g.writeStringField("sha256", r.sha256());
+                    g.writeNumberField("size", r.size());
+                    g.writeNumberField("entries", r.entries());
+                    g.writeBooleanField("unchanged", r.unchanged());
+                    g.writeEndObject();
+                }));
             } else {
                 ctx.out().printf("%s %s%n  etag    %s%n  sha256  %s%n  size    %s, %d entries%n",
                         r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), Sizes.human(r.size()), r.entries());

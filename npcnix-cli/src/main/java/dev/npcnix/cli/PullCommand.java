@@ -5,8 +5,8 @@ import dev.npcnix.StateException;
 import dev.npcnix.archive.ArchiveException;
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.local.LocalFiles;
 import dev.npcnix.publish.Pull;
-import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
@@ -98,7 +98,7 @@ final class PullCommand implements Callable<Integer> {
             try {
                 FlakeArchive.requireFlake(target);
             } catch (ArchiveException e) {
-                DataDir.deleteRecursively(target);
+                LocalFiles.deleteRecursively(target);
                 throw new ArchiveException("release " + pulled.etag() + " of " + from + ": no flake.nix at the root", e);
             }
             ctx.out().printf("pulled %s into %s%n  etag    %s%n  sha256  %s%n  %d entries, %s%n", from, target,

@@ -1,16 +1,20 @@
 package dev.npcnix.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.npcnix.StateException;
 import dev.npcnix.follow.Schedule;
 import dev.npcnix.state.DataDir;
+import dev.npcnix.json.Json;
 import dev.npcnix.state.HostState;
+import dev.npcnix.state.HostStateJson;
 import dev.npcnix.state.Pause;
 import dev.npcnix.state.Settings;
+import dev.npcnix.store.Etag;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,6 +28,9 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix status", "  npcnix status --json | jq .last_applied"})
 final class StatusCommand implements Callable<Integer> {
+    /** The version of the {@code --json} schema; a change that breaks a reader raises it. */
+    static final int SCHEMA = 1;
+
     @Spec
     CommandSpec spec;
 
@@ -49,30 +56,19 @@ final class StatusCommand implements Callable<Integer> {
                 ? Optional.empty() : Optional.of(s.lastReconfiguration());
         PrintWriter out = root.ctx.out();
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("data_dir", dir.root().toString());
-            m.put("remote", s.remote().map(Object::toString).orElse(null));
-            m.put("configuration", s.configuration().map(Object::toString).orElse(null));
-            m.put("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused").orElse("active"));
-            m.put("paused_until", pause.filter(p -> p instanceof Pause.Until).map(p -> ((Pause.Until) p).until().toString()).orElse(null));
-            m.put("last_applied", applied.map(at -> Map.of("etag", s.lastEtag(), "configuration", s.lastConfiguration(),
-                    "at", at.toString())).orElse(null));
-            m.put("last_attempt", state.lastAttempt().orElse(null));
-            m.put("quarantined", state.quarantined());
-            m.put("poll_interval_secs", Map.of("base", base.toSeconds(), "min", base.toSeconds() / 2,
-                    "max", base.toSeconds() * 3 / 2));
-            out.println(Json.write(m));
+            out.println(Json.writeString(g -> writeJson(g, dir, s, state, pause, applied, base)));
             return ExitCodes.OK;
         }
         out.printf("remote:         %s%n", s.remote().map(Object::toString).orElse("(none)"));
         out.printf("configuration:  %s%n", s.configuration().map(Object::toString).orElse("(none)"));
         out.printf("state:          %s%n", pause.map(Pause::toString).orElse("active"));
-        out.printf("last applied:   %s%n", applied.map(at -> (s.lastEtag().isEmpty() ? "local activation" : s.lastEtag())
-                + " (" + s.lastConfiguration() + ") at " + at + ", " + Durations.format(Duration.between(at, now)) + " ago")
+        out.printf("last applied:   %s%n", applied.map(at -> s.lastEtag().map(Etag::value).orElse("local activation")
+                + " (" + s.lastConfiguration().map(Object::toString).orElse("") + ") at " + at + ", "
+                + Durations.format(Duration.between(at, now)) + " ago")
                 .orElse("never"));
-        out.printf("last attempt:   %s%n", state.lastAttempt().map(a -> a.startedAt() + " " + a.result().name().toLowerCase(java.util.Locale.ROOT)
+        out.printf("last attempt:   %s%n", state.lastAttempt().map(a -> a.startedAt() + " " + lower(a.result())
                 + " " + a.etag() + " (" + a.configuration() + ")"
-                + (a.errorClass() != null ? " " + a.errorClass() + ": " + a.message() : "")).orElse("none"));
+                + (a.errorClass() != null ? " " + lower(a.errorClass()) + ": " + a.message() : "")).orElse("none"));
         if (state.quarantined().isEmpty()) {
             out.printf("quarantined:    none%n");
         } else {
@@ -84,5 +80,52 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("poll interval:  %s now (random %s-%s)%n", Durations.format(base),
                 Durations.format(base.dividedBy(2)), Durations.format(base.multipliedBy(3).dividedBy(2)));
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code status --json}, schema 1 (docs/state.md): snake_case keys, lowercase values, absent values
+     * as null (the keys are always there).
+     */
+    private static void writeJson(JsonGenerator g, DataDir dir, Settings s, HostState state, Optional<Pause> pause,
+            Optional<Instant> applied, Duration base) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("schema", SCHEMA);
+        g.writeStringField("data_dir", dir.root().toString());
+        g.writeStringField("remote", s.remote().map(Object::toString).orElse(null));
+        g.writeStringField("configuration", s.configuration().map(Object::toString).orElse(null));
+        g.writeStringField("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused").orElse("active"));
+        g.writeStringField("paused_until", pause.filter(p -> p instanceof Pause.Until)
+                .map(p -> ((Pause.Until) p).until().toString()).orElse(null));
+        g.writeFieldName("last_applied");
+        if (applied.isPresent()) {
+            g.writeStartObject();
+            g.writeStringField("etag", s.lastEtag().map(Etag::value).orElse(null));
+            g.writeStringField("configuration", s.lastConfiguration().map(Object::toString).orElse(null));
+            g.writeStringField("at", applied.get().toString());
+            g.writeEndObject();
+        } else {
+            g.writeNull();
+        }
+        g.writeFieldName("last_attempt");
+        if (state.lastAttempt().isPresent()) {
+            HostStateJson.writeAttempt(g, state.lastAttempt().get());
+        } else {
+            g.writeNull();
+        }
+        g.writeArrayFieldStart("quarantined");
+        for (HostState.Quarantine q : state.quarantined()) {
+            HostStateJson.writeQuarantine(g, q);
+        }
+        g.writeEndArray();
+        g.writeObjectFieldStart("poll_interval_secs");
+        g.writeNumberField("base", base.toSeconds());
+        g.writeNumberField("min", base.toSeconds() / 2);
+        g.writeNumberField("max", base.toSeconds() * 3 / 2);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static String lower(Enum<?> e) {
+        return e == null ? "" : e.name().toLowerCase(Locale.ROOT);
     }
 }

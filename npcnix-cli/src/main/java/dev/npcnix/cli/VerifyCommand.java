@@ -3,12 +3,12 @@ package dev.npcnix.cli;
 import dev.npcnix.InvalidInputException;
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.local.LocalFiles;
+import dev.npcnix.publish.Pull;
 import dev.npcnix.sign.Manifest;
 import dev.npcnix.sign.ManifestVerifier;
 import dev.npcnix.sign.NixKeys;
-import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.publish.Pull;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
@@ -89,7 +89,7 @@ final class VerifyCommand implements Callable<Integer> {
                     m.sourceRevision() == null ? "(none)" : m.sourceRevision(), m.entries().size());
             return ExitCodes.OK;
         } finally {
-            DataDir.deleteRecursively(work);
+            LocalFiles.deleteRecursively(work);
         }
     }
 }

@@ -213,6 +213,6 @@ public final class Bench {
     }
 
     static void deleteTree(Path root) {
-        dev.npcnix.state.DataDir.deleteRecursively(root);
+        dev.npcnix.local.LocalFiles.deleteRecursively(root);
     }
 }

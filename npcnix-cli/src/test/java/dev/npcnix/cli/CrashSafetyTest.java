@@ -143,7 +143,7 @@ class CrashSafetyTest {
 
         String last = publishNext();
         Process daemon = startDaemon();
-        await(daemon, "the host converges to the latest release", () -> last.equals(HostFiles.settings(data).lastEtag()));
+        await(daemon, "the host converges to the latest release", () -> last.equals(HostFiles.appliedEtag(data)));
         daemon.destroy(); // SIGTERM: exits once it is idle
         assertThat(daemon.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         killTree(daemon);
@@ -178,9 +178,9 @@ class CrashSafetyTest {
         assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker)))
                 .as("the rebuild's children").isEmpty();
         assertThat(rebuild.invocations()).hasSize(2).last().extracting(FakeNixosRebuild.Invocation::finished).isEqualTo(false);
-        assertThat(HostFiles.settings(data).lastEtag()).isEqualTo(v1);
+        assertThat(HostFiles.appliedEtag(data)).isEqualTo(v1);
         assertThat(HostFiles.state(data).quarantined()).singleElement().satisfies(q -> {
-            assertThat(q.etag()).isEqualTo(v2);
+            assertThat(q.etag().value()).isEqualTo(v2);
             assertThat(q.reason()).startsWith("nixos-rebuild timed out after PT1S and was killed");
         });
         assertThat(HostFiles.list(data.resolve("tmp"))).isEmpty();
@@ -273,7 +273,7 @@ class CrashSafetyTest {
 
     private String lastEtagOrEmpty() {
         try {
-            return HostFiles.settings(data).lastEtag();
+            return HostFiles.appliedEtag(data);
         } catch (RuntimeException e) {
             return ""; // not written yet; a torn file is caught after the kill
         }
@@ -321,13 +321,14 @@ class CrashSafetyTest {
             throw new AssertionError(when + ": a state file does not parse: " + e.getMessage(), e);
         }
         List<FakeNixosRebuild.Invocation> runs = rebuild.invocations();
-        if (!settings.lastEtag().isEmpty()) {
-            assertThat(finishedRunOf(settings.lastEtag(), runs)).as("%s: config.json says %s (v%s) is applied", when,
-                    settings.lastEtag(), versionOfEtag.get(settings.lastEtag())).isPresent();
+        if (settings.lastEtag().isPresent()) {
+            String applied = settings.lastEtag().get().value();
+            assertThat(finishedRunOf(applied, runs)).as("%s: config.json says %s (v%s) is applied", when,
+                    applied, versionOfEtag.get(applied)).isPresent();
         }
         for (HostState.Attempt a : state.history()) {
             if (a.result() == HostState.Result.ACTIVATED) {
-                assertThat(finishedRunOf(a.etag(), runs)).as("%s: state.json says %s was activated", when, a.etag()).isPresent();
+                assertThat(finishedRunOf(a.etag().value(), runs)).as("%s: state.json says %s was activated", when, a.etag()).isPresent();
             }
         }
         assertThat(state.quarantined()).as("%s: nothing here fails deterministically", when).isEmpty();

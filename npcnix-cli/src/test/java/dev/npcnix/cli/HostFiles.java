@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import dev.npcnix.state.Settings;
+import dev.npcnix.store.Etag;
 import dev.npcnix.testing.LogCapture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +27,11 @@ final class HostFiles {
     /** config.json, parsed (fails the test when it does not parse). */
     static Settings settings(Path data) {
         return DataDir.existing(data).loadSettings();
+    }
+
+    /** The ETag config.json says is applied; empty when none. */
+    static String appliedEtag(Path data) {
+        return settings(data).lastEtag().map(Etag::value).orElse("");
     }
 
     /** state.json, parsed (fails the test when it does not parse). */

@@ -2,11 +2,12 @@ package dev.npcnix.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.npcnix.ErrorClass;
 import dev.npcnix.state.HostState;
 import dev.npcnix.testing.FakeNixosRebuild;
 import dev.npcnix.testing.Fixtures;
-import dev.npcnix.testing.archive.HostileArchives;
 import dev.npcnix.testing.archive.HostileArchives.HostileCase;
+import dev.npcnix.testing.archive.HostileArchives;
 import dev.npcnix.testing.archive.TarBuilder;
 import dev.npcnix.testing.archive.TreeSnapshot;
 import dev.npcnix.testing.s3.S3Server;
@@ -20,7 +21,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -207,7 +207,7 @@ class HostileReleaseTest {
         CliRunner.Result r = cli.run("--data-dir", data.toString(), "follow", "--once", "--remote", remote, "--configuration", "web");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(rebuild.invocations()).hasSize(1);
-        assertThat(HostFiles.settings(data).lastEtag()).isEqualTo(etag);
+        assertThat(HostFiles.appliedEtag(data)).isEqualTo(etag);
         return etag;
     }
 
@@ -233,13 +233,13 @@ class HostileReleaseTest {
 
         assertThat(r.code()).as("follow of %s: %s", hostile.name(), r.err()).isEqualTo(1);
         assertThat(rebuild.invocations()).as("nixos-rebuild runs").hasSize(1);
-        assertThat(HostFiles.settings(data).lastEtag()).as("the applied release").isEqualTo(goodEtag);
+        assertThat(HostFiles.appliedEtag(data)).as("the applied release").isEqualTo(goodEtag);
         HostState state = HostFiles.state(data);
         assertThat(state.quarantined()).singleElement().satisfies(q -> {
-            assertThat(q.etag()).isEqualTo(hostileEtag);
+            assertThat(q.etag().value()).isEqualTo(hostileEtag);
             assertThat(q.reason()).contains(hostile.expectedMessage()).doesNotContain("\n");
         });
-        assertThat(state.lastAttempt()).get().extracting(HostState.Attempt::errorClass).isEqualTo("deterministic");
+        assertThat(state.lastAttempt()).get().extracting(HostState.Attempt::errorClass).isEqualTo(ErrorClass.DETERMINISTIC);
         assertThat(HostFiles.list(data.resolve("tmp"))).as("tmp/").isEmpty();
         assertThat(DATA_DIR_FILES).containsAll(HostFiles.list(data));
         assertThat(TreeSnapshot.of(tmp).without("data")).as("outside the data dir").isEqualTo(outside);

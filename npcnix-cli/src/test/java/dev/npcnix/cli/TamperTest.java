@@ -145,12 +145,12 @@ class TamperTest {
 
         tamper.action().apply(this);
         int runs = rebuild.invocations().size();
-        String applied = HostFiles.settings(Path.of(data)).lastEtag();
+        String applied = HostFiles.appliedEtag(Path.of(data));
         CliRunner.Result r = follow();
 
         assertThat(r.code()).as("%s: %s", tamper.name(), r.err()).isEqualTo(1);
         assertThat(rebuild.invocations()).as("nixos-rebuild runs").hasSize(runs);
-        assertThat(HostFiles.settings(Path.of(data)).lastEtag()).isEqualTo(applied);
+        assertThat(HostFiles.appliedEtag(Path.of(data))).isEqualTo(applied);
         HostState state = HostFiles.state(Path.of(data));
         assertThat(state.quarantined()).singleElement().satisfies(q -> assertThat(q.reason()).contains(tamper.expectedReason()));
         assertThat(HostFiles.list(Path.of(data, "tmp"))).isEmpty();

@@ -22,6 +22,16 @@ public record ActivationRequest(Path flakeDir, ConfigurationName configuration, 
     }
 
     /**
+     * The options of the host settings, then those given for this run, each once, in that order: the
+     * one way settings and flags combine ({@code --extra-substituters}, {@code --extra-trusted-public-keys}).
+     */
+    public static List<String> union(List<String> fromSettings, List<String> given) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(fromSettings);
+        all.addAll(given);
+        return List.copyOf(all);
+    }
+
+    /**
      * The flake reference: {@code path:} so Nix neither treats the directory as a git tree (hiding
      * untracked files) nor looks a name up in the registry.
      */

@@ -3,9 +3,12 @@ package dev.npcnix.archive;
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.npcnix.InvalidInputException;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import dev.npcnix.NpcnixException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.ByteBuffer;
@@ -13,22 +16,18 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -87,7 +86,7 @@ final class SafeUnpacker {
         this.limits = limits;
         this.observer = observer;
         this.source = source;
-        this.digest = observer == null ? null : sha256();
+        this.digest = observer == null ? null : Digests.sha256();
     }
 
     static UnpackResult unpack(InputStream in, Path dest, UnpackLimits limits, Consumer<? super UnpackedEntry> observer) {
@@ -317,7 +316,7 @@ final class SafeUnpacker {
             setMode(path, permissions);
         }
         int mode = exec ? 0755 : 0644;
-        String sha = digest == null ? null : HexFormat.of().formatHex(digest.digest());
+        String sha = digest == null ? null : Digests.hex(digest);
         tree.put(rel, new Node(Kind.FILE, mode, entry.size(), sha, null));
         observe(new UnpackedEntry(rel, UnpackedEntry.Type.FILE, mode, entry.size(), sha, null));
     }
@@ -497,36 +496,13 @@ final class SafeUnpacker {
         return flag >= 0x20 && flag < 0x7f ? (char) flag : '?';
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
-    }
-
     /** Removes a failed unpack without following any symlink it created. */
     private static void deleteTree(Path temp, Throwable failure) {
         try {
-            Files.walkFileTree(temp, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("could not remove the failed unpack {}: {}", temp, ArchiveException.describe(e));
-            failure.addSuppressed(e);
+            LocalFiles.deleteRecursively(temp);
+        } catch (UncheckedIOException e) {
+            LOG.warn("could not remove the failed unpack {}: {}", temp, ArchiveException.describe(e.getCause()));
+            failure.addSuppressed(e.getCause());
         }
     }
 

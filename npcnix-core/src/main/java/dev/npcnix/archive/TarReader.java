@@ -71,7 +71,7 @@ final class TarReader {
         int extensions = 0;
         while (true) {
             if (!readHeader()) {
-                throw truncated(extensions > 0
+                throw corrupt(extensions > 0
                         ? "tar ends after an extension header, without the entry it describes"
                         : "tar ends without its end-of-archive marker");
             }
@@ -124,7 +124,7 @@ final class TarReader {
         }
         int n = in.read(buffer, offset, (int) Math.min(length, remaining));
         if (n < 0) {
-            throw truncated("entry " + current + " is cut short (" + remaining + " bytes missing)");
+            throw corrupt("entry " + current + " is cut short (" + remaining + " bytes missing)");
         }
         remaining -= n;
         bytesRead += n;
@@ -170,7 +170,7 @@ final class TarReader {
             return false;
         }
         if (n < BLOCK) {
-            throw truncated(index == 0 ? "first header is cut short" : "header after entry " + current + " is cut short");
+            throw corrupt(index == 0 ? "first header is cut short" : "header after entry " + current + " is cut short");
         }
         return true;
     }
@@ -191,7 +191,7 @@ final class TarReader {
         int n = in.readNBytes(buffer, 0, length);
         bytesRead += n;
         if (n < length) {
-            throw truncated(whatIfShort);
+            throw corrupt(whatIfShort);
         }
     }
 
@@ -386,9 +386,5 @@ final class TarReader {
 
     private static ArchiveException corrupt(String cause) {
         return new ArchiveException("archive: corrupt or truncated stream: " + cause);
-    }
-
-    private static ArchiveException truncated(String cause) {
-        return corrupt(cause);
     }
 }

@@ -54,7 +54,7 @@ public final class Bootstrap {
                 .orElseThrow(() -> new StateException("bootstrap: no configuration set"));
         Instant deadline = clock.instant().plus(timeout);
         List<ConfigurationName> steps = new ArrayList<>();
-        boolean targetApplied = target.value().equals(settings.lastConfiguration()) && !settings.lastEtag().isEmpty();
+        boolean targetApplied = settings.lastApplied(target) && settings.lastEtag().isPresent();
         if (initial.isPresent() && !initial.get().equals(target) && !targetApplied) {
             steps.add(initial.get());
         }

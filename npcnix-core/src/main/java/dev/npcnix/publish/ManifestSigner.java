@@ -6,6 +6,8 @@ import dev.npcnix.archive.PackOptions;
 import dev.npcnix.archive.PackProgress;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.archive.UnpackLimits;
+import dev.npcnix.archive.UnpackedEntry;
+import dev.npcnix.local.Digests;
 import dev.npcnix.sign.Manifest;
 import dev.npcnix.sign.ManifestVerifier;
 import dev.npcnix.sign.NixKeys;
@@ -21,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Packs a signed release. The manifest must list exactly what hosts will unpack, so it is computed
- * from the packed archive itself: pack, unpack into a work dir, describe that tree, add the signed
+ * from the packed archive itself: pack, unpack into a work dir (listing what it creates), add the signed
  * {@code .npcnix/} files, pack the work dir (packing is deterministic, so the content entries are
  * byte-identical to the first pack).
  */
@@ -54,14 +58,15 @@ final class ManifestSigner {
             packed = FlakeArchive.pack(src, out, options, packing);
         }
         Path tree = work.resolve("tree");
+        List<UnpackedEntry> unpacked = new ArrayList<>();
         try (InputStream in = Files.newInputStream(first)) {
-            FlakeArchive.unpack(in, tree, UnpackLimits.defaults());
+            FlakeArchive.unpack(in, tree, UnpackLimits.defaults(), unpacked::add); // hashed as written: no second pass
         }
         Files.delete(first);
-        Map<String, Manifest.Entry> entries = ManifestVerifier.describe(tree);
+        Map<String, Manifest.Entry> entries = ManifestVerifier.entries(unpacked);
 
         long previous = 0;
-        Optional<RemoteObject> existing = store.head(remote);
+        Optional<RemoteObject> existing = Publisher.existing(store, remote);
         if (existing.isPresent()) {
             Path currentDir = work.resolve("current");
             Optional<Manifest> current = currentManifest(store, remote, currentDir);
@@ -71,7 +76,7 @@ final class ManifestSigner {
                     log.info("remote {} already holds this tree signed by {} (sequence {})", remote, signing.key().name(), previous);
                     String sha;
                     try (InputStream in = Files.newInputStream(work.resolve("current.npcnix"))) {
-                        sha = Publisher.sha256Hex(in);
+                        sha = Digests.sha256Hex(in);
                     }
                     return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
                             entries.size(), true)), packed);

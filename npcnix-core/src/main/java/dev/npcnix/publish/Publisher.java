@@ -4,10 +4,13 @@ import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackOptions;
 import dev.npcnix.archive.PackProgress;
 import dev.npcnix.archive.PackResult;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
+import dev.npcnix.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,8 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,9 @@ public final class Publisher {
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
             PackProgress packing, RemoteStore.TransferListener listener) {
         RemoteStore store = stores.forRemote(remote);
+        if (store.readOnly()) {
+            throw RemoteStore.readOnly(remote); // before packing, before any request
+        }
         Path staged = null;
         Path work = null;
         try {
@@ -78,8 +82,8 @@ public final class Publisher {
                 }
             }
             packed.warnings().forEach(w -> log.warn("{}", w));
-            MessageDigest sha256 = digest("SHA-256");
-            MessageDigest md5 = digest("MD5");
+            MessageDigest sha256 = Digests.sha256();
+            MessageDigest md5 = Digests.md5();
             try (InputStream in = Files.newInputStream(staged)) {
                 byte[] buf = new byte[1 << 16];
                 int n;
@@ -89,9 +93,9 @@ public final class Publisher {
                 }
             }
             long size = Files.size(staged);
-            String shaHex = HexFormat.of().formatHex(sha256.digest());
-            String md5Hex = HexFormat.of().formatHex(md5.digest());
-            Optional<RemoteObject> existing = store.head(remote);
+            String shaHex = Digests.hex(sha256);
+            String md5Hex = Digests.hex(md5);
+            Optional<RemoteObject> existing = existing(store, remote);
             if (existing.isPresent() && existing.get().size() == size
                     && (existing.get().etag().value().equals(md5Hex) || existing.get().etag().value().equals(shaHex))) {
                 log.info("remote {} already holds these bytes ({}): not uploading", remote, existing.get().etag());
@@ -104,7 +108,7 @@ public final class Publisher {
             throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
         } finally {
             if (work != null) {
-                dev.npcnix.state.DataDir.deleteRecursively(work);
+                LocalFiles.deleteRecursively(work);
             }
             if (staged != null) {
                 try {
@@ -116,22 +120,21 @@ public final class Publisher {
         }
     }
 
-    /** SHA-256 of a stream, hex. */
-    public static String sha256Hex(InputStream in) throws IOException {
-        MessageDigest sha = digest("SHA-256");
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            sha.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
-    private static MessageDigest digest(String algorithm) {
+    /**
+     * What the remote holds now, or empty when nothing or unknown. S3 answers the HEAD of a missing key
+     * with 403 to a caller without {@code s3:ListBucket}; the documented publisher policy (PutObject and
+     * GetObject) must be enough, so a denied HEAD means "unknown": upload, the unchanged check cannot skip.
+     * A real denial shows on the upload, with its hint.
+     */
+    static Optional<RemoteObject> existing(RemoteStore store, RemoteUri remote) {
         try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has " + algorithm, e);
+            return store.head(remote);
+        } catch (StoreException e) {
+            if (e.reason() != StoreException.Reason.ACCESS_DENIED) {
+                throw e;
+            }
+            log.debug("{}: cannot tell what the remote holds ({}); uploading", remote, e.getMessage());
+            return Optional.empty();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.npcnix.publish;
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.UnpackLimits;
 import dev.npcnix.archive.UnpackResult;
+import dev.npcnix.local.Digests;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.FetchResult;
 import dev.npcnix.store.ProgressInputStream;
@@ -15,8 +16,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /** Downloads a remote's release and unpacks it safely, hashing the bytes as they stream through. */
@@ -49,21 +48,13 @@ public final class Pull {
                 UnpackResult result = FlakeArchive.unpack(body, dest, limits);
                 return new Pulled(remote, download.etag(), download.etag().value(), result);
             }
-            MessageDigest sha = sha256();
+            MessageDigest sha = Digests.sha256();
             try (DigestInputStream in = new DigestInputStream(body, sha)) {
                 UnpackResult result = FlakeArchive.unpack(in, dest, limits);
-                return new Pulled(remote, download.etag(), HexFormat.of().formatHex(sha.digest()), result);
+                return new Pulled(remote, download.etag(), Digests.hex(sha), result);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("remote " + remote + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
         }
     }
 }

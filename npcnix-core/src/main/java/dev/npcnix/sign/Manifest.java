@@ -1,12 +1,6 @@
 package dev.npcnix.sign;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.npcnix.json.Json;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
@@ -24,25 +18,18 @@ import java.util.TreeMap;
  * @param sourceRevision the git commit of the flake, when it was a git checkout
  * @param entries every packed entry but {@code .npcnix/}, by path
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"format", "remote", "sequence", "published_at", "publisher", "source_revision", "entries"})
 public record Manifest(
         int format,
         String remote,
         long sequence,
-        @JsonProperty("published_at") String publishedAt,
+        String publishedAt,
         String publisher,
-        @JsonProperty("source_revision") String sourceRevision,
+        String sourceRevision,
         Map<String, Entry> entries) {
 
     public static final String DIR = ".npcnix";
     public static final String FILE = ".npcnix/manifest.json";
     public static final String SIGNATURE = ".npcnix/manifest.sig";
-
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public Manifest {
         entries = new TreeMap<>(Objects.requireNonNullElse(entries, Map.of()));
@@ -56,7 +43,6 @@ public record Manifest(
      * @param sha256 hex content hash, for files
      * @param target link target, for symlinks
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(String type, String mode, String sha256, String target) {
         public static Entry file(boolean executable, String sha256) {
             return new Entry("file", executable ? "755" : "644", sha256, null);
@@ -71,17 +57,54 @@ public record Manifest(
         }
     }
 
+    /** The manifest as signed: snake_case fields in this order, entries sorted by path, nulls left out. */
     public byte[] toJson() {
-        try {
-            return MAPPER.writeValueAsBytes(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write manifest", e);
-        }
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("format", format);
+            Json.field(g, "remote", remote);
+            g.writeNumberField("sequence", sequence);
+            Json.field(g, "published_at", publishedAt);
+            Json.field(g, "publisher", publisher);
+            Json.field(g, "source_revision", sourceRevision);
+            g.writeObjectFieldStart("entries");
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                g.writeObjectFieldStart(e.getKey());
+                Json.field(g, "type", e.getValue().type());
+                Json.field(g, "mode", e.getValue().mode());
+                Json.field(g, "sha256", e.getValue().sha256());
+                Json.field(g, "target", e.getValue().target());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
     }
 
+    /** Reads a manifest; unknown fields are ignored. */
     public static Manifest parse(byte[] json) throws IOException {
-        Manifest m = MAPPER.readValue(json, Manifest.class);
-        if (m == null || m.format() != 1 || m.remote() == null) {
+        Manifest m;
+        try {
+            Object doc = Json.parse(json);
+            if (doc == null) {
+                throw new IOException("not an npcnix manifest (null)");
+            }
+            Map<?, ?> o = Json.object(doc, "manifest");
+            Map<String, Entry> entries = new TreeMap<>();
+            Object listed = o.get("entries");
+            if (listed != null) {
+                for (Map.Entry<?, ?> e : Json.object(listed, "entries").entrySet()) {
+                    Map<?, ?> v = Json.object(e.getValue(), "entries." + e.getKey());
+                    entries.put(String.valueOf(e.getKey()), new Entry(Json.text(v, "type"), Json.text(v, "mode"),
+                            Json.text(v, "sha256"), Json.text(v, "target")));
+                }
+            }
+            m = new Manifest((int) Json.number(o, "format"), Json.text(o, "remote"), Json.number(o, "sequence"),
+                    Json.text(o, "published_at"), Json.text(o, "publisher"), Json.text(o, "source_revision"), entries);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        if (m.format() != 1 || m.remote() == null) {
             throw new IOException("not an npcnix manifest (format 1 with a remote)");
         }
         return m;

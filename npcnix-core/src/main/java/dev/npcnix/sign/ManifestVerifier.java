@@ -1,22 +1,21 @@
 package dev.npcnix.sign;
 
+import dev.npcnix.archive.UnpackedEntry;
 import dev.npcnix.follow.Release;
 import dev.npcnix.follow.ReleaseVerifier;
+import dev.npcnix.follow.UnpackedFlake;
+import dev.npcnix.local.Digests;
 import dev.npcnix.state.HostState;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,8 +47,10 @@ public final class ManifestVerifier implements ReleaseVerifier {
     }
 
     @Override
-    public OptionalLong verify(Path flakeDir, Release release, HostState state) {
-        Manifest m = check(flakeDir, "release " + release.etag() + " of " + release.remote(), Optional.of(release.remote()));
+    public OptionalLong verify(UnpackedFlake flake, HostState state) {
+        Release release = flake.release();
+        Manifest m = check(flake.dir(), entries(flake.entries()), "release " + release.etag() + " of " + release.remote(),
+                Optional.of(release.remote()));
         if (m.sequence() <= state.highestSequence()) {
             throw new SignatureException("release " + release.etag() + " of " + release.remote() + ": sequence " + m.sequence()
                     + " is not above " + state.highestSequence() + ", the highest accepted (a replay or a downgrade)");
@@ -64,6 +65,11 @@ public final class ManifestVerifier implements ReleaseVerifier {
      * @param remote the remote it must be for, when known
      */
     public Manifest check(Path dir, String what, Optional<RemoteUri> remote) {
+        return check(dir, describe(dir), what, remote);
+    }
+
+    /** As {@link #check(Path, String, Optional)}, with the tree's entries as the unpack reported them. */
+    private Manifest check(Path dir, Map<String, Manifest.Entry> actual, String what, Optional<RemoteUri> remote) {
         byte[] json = readRegular(dir.resolve(Manifest.FILE));
         byte[] sig = readRegular(dir.resolve(Manifest.SIGNATURE));
         if (json == null || sig == null) {
@@ -97,11 +103,36 @@ public final class ManifestVerifier implements ReleaseVerifier {
         if (remote.isPresent() && !remote.get().toString().equals(m.remote())) {
             throw new SignatureException(what + ": manifest is for another remote (" + m.remote() + ")");
         }
-        Map<String, Manifest.Entry> actual = describe(dir);
         if (!actual.equals(m.entries())) {
             throw new SignatureException(what + ": content does not match its signed manifest: " + difference(m.entries(), actual));
         }
         return m;
+    }
+
+    /**
+     * What an unpack reported, as a manifest lists it: every entry except {@code .npcnix/}, with the
+     * directories it created for them, as {@link #describe} would find the tree on disk.
+     */
+    public static Map<String, Manifest.Entry> entries(List<UnpackedEntry> unpacked) {
+        Map<String, Manifest.Entry> out = new TreeMap<>();
+        for (UnpackedEntry e : unpacked) {
+            if (isMetadata(e.path())) {
+                continue;
+            }
+            for (int slash = e.path().indexOf('/'); slash > 0; slash = e.path().indexOf('/', slash + 1)) {
+                out.put(e.path().substring(0, slash) + "/", Manifest.Entry.dir()); // implicit parents exist too
+            }
+            switch (e.type()) {
+                case DIRECTORY -> out.put(e.path() + "/", Manifest.Entry.dir());
+                case SYMLINK -> out.put(e.path(), Manifest.Entry.symlink(Path.of(e.linkTarget()).toString()));
+                case FILE -> out.put(e.path(), Manifest.Entry.file((e.mode() & 0100) != 0, e.sha256()));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isMetadata(String rel) {
+        return rel.equals(Manifest.DIR) || rel.startsWith(Manifest.DIR + "/");
     }
 
     /** Every entry under {@code root} except {@code .npcnix/}, as a manifest lists it. */
@@ -113,7 +144,7 @@ public final class ManifestVerifier implements ReleaseVerifier {
                     continue;
                 }
                 String rel = root.relativize(p).toString().replace('\\', '/');
-                if (rel.equals(Manifest.DIR) || rel.startsWith(Manifest.DIR + "/")) {
+                if (isMetadata(rel)) {
                     continue;
                 }
                 if (Files.isSymbolicLink(p)) {
@@ -122,7 +153,7 @@ public final class ManifestVerifier implements ReleaseVerifier {
                     out.put(rel + "/", Manifest.Entry.dir());
                 } else {
                     boolean exec = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
-                    out.put(rel, Manifest.Entry.file(exec, sha256(p)));
+                    out.put(rel, Manifest.Entry.file(exec, Digests.sha256Hex(p)));
                 }
             }
         } catch (IOException e) {
@@ -161,22 +192,5 @@ public final class ManifestVerifier implements ReleaseVerifier {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

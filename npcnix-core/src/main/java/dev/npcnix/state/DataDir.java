@@ -1,27 +1,25 @@
 package dev.npcnix.state;
 
 import dev.npcnix.StateException;
+import dev.npcnix.local.LocalException;
+import dev.npcnix.local.LocalFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,13 +174,13 @@ public final class DataDir {
                 }
             };
         } catch (OverlappingFileLockException e) {
-            closeQuietly(channel);
+            LocalFiles.closeQuietly(channel);
             throw new StateException("activation lock " + file + ": already held by this process", e);
         } catch (IOException e) {
-            closeQuietly(channel);
+            LocalFiles.closeQuietly(channel);
             throw new StateException("activation lock " + file + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(channel);
+            LocalFiles.closeQuietly(channel);
             throw e;
         }
     }
@@ -192,7 +190,7 @@ public final class DataDir {
         try {
             return Files.createTempDirectory(tmp(), prefix, fileAttributes(DIR_PERMS));
         } catch (IOException e) {
-            throw new UncheckedIOException("data dir " + root + ": cannot create a temp dir: " + e.getMessage(), e);
+            throw new LocalException(tmp(), "cannot create a temp dir", e);
         }
     }
 
@@ -201,7 +199,7 @@ public final class DataDir {
         try {
             return Files.createTempFile(tmp(), prefix, suffix, fileAttributes(FILE_PERMS));
         } catch (IOException e) {
-            throw new UncheckedIOException("data dir " + root + ": cannot create a temp file: " + e.getMessage(), e);
+            throw new LocalException(tmp(), "cannot create a temp file", e);
         }
     }
 
@@ -217,13 +215,13 @@ public final class DataDir {
         int removed = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp())) {
             for (Path p : entries) {
-                deleteRecursively(p);
+                LocalFiles.deleteRecursively(p);
                 removed++;
             }
         } catch (NoSuchFileException e) {
             createPrivateDir(tmp());
         } catch (IOException e) {
-            throw new UncheckedIOException("data dir " + root + ": cannot clean tmp/: " + e.getMessage(), e);
+            throw new LocalException(tmp(), "cannot clean", e);
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, DataDir::isAtomicWriteTemp)) {
             for (Path p : entries) {
@@ -232,7 +230,7 @@ public final class DataDir {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("data dir " + root + ": cannot remove leftover temp files: " + e.getMessage(), e);
+            throw new LocalException(root, "cannot remove leftover temp files", e);
         }
         if (removed > 0) {
             log.info("removed {} leftover entries from {}", removed, tmp());
@@ -240,84 +238,34 @@ public final class DataDir {
         return removed;
     }
 
-    /** Deletes {@code path} and everything below it, never following symlinks. */
-    public static void deleteRecursively(Path path) {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + path + ": " + e.getMessage(), e);
-        }
-    }
-
     /** The temp file names {@link #writeAtomically} uses: {@code .config.json.<random>.tmp}. */
     private static boolean isAtomicWriteTemp(Path p) {
         String name = p.getFileName().toString();
-        return (name.startsWith("." + CONFIG_FILE + ".") || name.startsWith("." + STATE_FILE + ".")) && name.endsWith(".tmp");
+        return LocalFiles.isTempOf(name, CONFIG_FILE) || LocalFiles.isTempOf(name, STATE_FILE);
     }
 
     /**
-     * Writes {@code content} to {@code target} atomically: temp file, fsync, rename, fsync of the directory.
+     * Writes {@code content} to {@code target} atomically ({@link LocalFiles#writeAtomically}), 0600.
      * Tries twice: a daemon starting meanwhile may have removed the temp file as a crash's leftover.
+     *
+     * @throws LocalException naming the file and the cause (a full disk, a read-only file system)
      */
     void writeAtomically(Path target, byte[] content) {
         try {
             writeAtomicallyOnce(target, content);
-        } catch (StateException e) {
-            if (!(e.getCause() instanceof NoSuchFileException)) {
-                throw e;
-            }
-            writeAtomicallyOnce(target, content);
-        }
-    }
-
-    private void writeAtomicallyOnce(Path target, byte[] content) {
-        Path dir = target.getParent();
-        Path temp = null;
-        try {
-            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", fileAttributes(FILE_PERMS));
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
+        } catch (NoSuchFileException e) {
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                writeAtomicallyOnce(target, content);
+            } catch (IOException again) {
+                throw new LocalException(target, "cannot write", again);
             }
-            temp = null;
-            fsyncDirectory(dir);
         } catch (IOException e) {
-            throw new StateException(target + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the write already failed; that error is the one to report
-                }
-            }
+            throw new LocalException(target, "cannot write", e);
         }
     }
 
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open directories; the rename itself is still atomic.
-            log.debug("fsync of directory {} not possible: {}", dir, e.toString());
-        }
+    private void writeAtomicallyOnce(Path target, byte[] content) throws IOException {
+        LocalFiles.writeAtomically(target, posix ? Optional.of(FILE_PERMS) : Optional.empty(), out -> out.write(content));
     }
 
     private void createPrivateDir(Path dir) {
@@ -358,14 +306,6 @@ public final class DataDir {
             return null;
         } catch (IOException e) {
             throw new StateException(file + ": cannot read: " + e, e);
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // nothing more to do with a channel we failed to lock
         }
     }
 

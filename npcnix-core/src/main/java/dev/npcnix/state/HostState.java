@@ -1,7 +1,10 @@
 package dev.npcnix.state;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.ErrorClass;
+import dev.npcnix.activate.Operation;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +20,9 @@ import java.util.Optional;
  * @param quarantined releases that failed deterministically and are not tried again until a new release
  *     or {@code npcnix retry}
  * @param highestSequence highest manifest sequence number accepted; 0 when none
- * @param lastSeen the release last fetched and dealt with (applied, quarantined, or equal to the applied one)
+ * @param lastSeen the release last fetched and dealt with (applied, quarantined, or equal to the applied
+ *     one); null when none
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
     public static final int MAX_HISTORY = 50;
 
@@ -32,22 +35,24 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         return new HostState(List.of(), List.of(), 0, null);
     }
 
-    /** How an attempt ended. */
-    public enum Result { ACTIVATED, FAILED, QUARANTINED, ROLLED_BACK }
+    /** How an attempt ended. {@code ROLLED_BACK} is for safe activation (a release that failed its checks). */
+    public enum Result { ACTIVATED, FAILED, ROLLED_BACK }
 
     /**
      * One try to apply a release.
      *
-     * @param errorClass {@code transient} or {@code deterministic} for failures, null otherwise
+     * @param sha256 hex SHA-256 of the packed release; null when it was refused before it was read
+     * @param errorClass for failures, null otherwise
+     * @param message the failure's one-line message, null otherwise
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Attempt(Instant startedAt, long durationMillis, String remote, String etag, String sha256,
-            String configuration, String operation, Result result, String errorClass, String message) {
+    public record Attempt(Instant startedAt, long durationMillis, RemoteUri remote, Etag etag, String sha256,
+            ConfigurationName configuration, Operation operation, Result result, ErrorClass errorClass, String message) {
     }
 
     /** A release (by ETag and content hash) that must not be tried again for {@code configuration}. */
-    public record Quarantine(String remote, String etag, String sha256, String configuration, Instant at, String reason) {
-        boolean matches(String otherRemote, String otherEtag, String otherSha256, String otherConfiguration) {
+    public record Quarantine(RemoteUri remote, Etag etag, String sha256, ConfigurationName configuration, Instant at,
+            String reason) {
+        boolean matches(RemoteUri otherRemote, Etag otherEtag, String otherSha256, ConfigurationName otherConfiguration) {
             return Objects.equals(configuration, otherConfiguration)
                     && Objects.equals(remote, otherRemote)
                     && (Objects.equals(etag, otherEtag) || (sha256 != null && sha256.equals(otherSha256)));
@@ -55,7 +60,11 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
     }
 
     /** The release a poll last dealt with: the next poll asks the store for anything but this. */
-    public record LastSeen(String remote, String etag, String configuration) {
+    public record LastSeen(RemoteUri remote, Etag etag, ConfigurationName configuration) {
+        /** Whether this is what a poll of {@code r} for {@code c} last dealt with. */
+        public boolean isFor(RemoteUri r, ConfigurationName c) {
+            return r.equals(remote) && c.equals(configuration);
+        }
     }
 
     public HostState withAttempt(Attempt attempt) {
@@ -90,12 +99,11 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen);
     }
 
-    /** The quarantine entry for this release and configuration, if any. */
-    public Optional<Quarantine> quarantineFor(String remote, String etag, String sha256, String configuration) {
+    /** The quarantine entry for this release (by ETag, or by content when the hash is known) and configuration. */
+    public Optional<Quarantine> quarantineFor(RemoteUri remote, Etag etag, String sha256, ConfigurationName configuration) {
         return quarantined.stream().filter(q -> q.matches(remote, etag, sha256, configuration)).findFirst();
     }
 
-    @JsonIgnore
     public Optional<Attempt> lastAttempt() {
         return history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
     }

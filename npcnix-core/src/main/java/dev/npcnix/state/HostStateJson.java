@@ -1,206 +1,131 @@
 package dev.npcnix.state;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import java.io.ByteArrayOutputStream;
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.ErrorClass;
+import dev.npcnix.activate.Operation;
+import dev.npcnix.json.Json;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code state.json}: {@link HostState} with snake_case field names in record order, ISO-8601 instants,
- * null fields left out, indented as Jackson's default pretty printer does. By hand on Jackson's
- * streaming API ({@link JsonValues}): data binding cost {@code npcnix status} about as much as all the
- * rest it does. Reading ignores unknown fields and takes missing ones as null or 0; a round-trip test
- * keeps both directions in step with the records.
+ * {@code state.json} and the pieces of it that {@code status --json} and {@code history --json} print:
+ * snake_case fields in record order, lowercase enum values, ISO-8601 instants, null fields left out
+ * ({@link Json}). Reading ignores unknown fields, takes missing ones as null or 0, and accepts the
+ * uppercase results ({@code "ACTIVATED"}) that earlier versions wrote.
  */
-final class HostStateJson {
-    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter();
-
+public final class HostStateJson {
     private HostStateJson() {
     }
 
     static byte[] write(HostState state) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
-        try (JsonGenerator g = JsonValues.FACTORY.createGenerator(bytes)) {
-            g.setPrettyPrinter(PRETTY);
+        return Json.write(g -> {
             g.writeStartObject();
             g.writeArrayFieldStart("history");
             for (HostState.Attempt a : state.history()) {
-                g.writeStartObject();
-                instant(g, "started_at", a.startedAt());
-                g.writeNumberField("duration_millis", a.durationMillis());
-                text(g, "remote", a.remote());
-                text(g, "etag", a.etag());
-                text(g, "sha256", a.sha256());
-                text(g, "configuration", a.configuration());
-                text(g, "operation", a.operation());
-                text(g, "result", a.result() == null ? null : a.result().name());
-                text(g, "error_class", a.errorClass());
-                text(g, "message", a.message());
-                g.writeEndObject();
+                writeAttempt(g, a);
             }
             g.writeEndArray();
             g.writeArrayFieldStart("quarantined");
             for (HostState.Quarantine q : state.quarantined()) {
-                g.writeStartObject();
-                // Quarantine has no NON_NULL rule: its nulls are written, as data binding did.
-                g.writeStringField("remote", q.remote());
-                g.writeStringField("etag", q.etag());
-                g.writeStringField("sha256", q.sha256());
-                g.writeStringField("configuration", q.configuration());
-                g.writeStringField("at", q.at() == null ? null : q.at().toString());
-                g.writeStringField("reason", q.reason());
-                g.writeEndObject();
+                writeQuarantine(g, q);
             }
             g.writeEndArray();
             g.writeNumberField("highest_sequence", state.highestSequence());
             if (state.lastSeen() != null) {
                 g.writeObjectFieldStart("last_seen");
-                g.writeStringField("remote", state.lastSeen().remote());
-                g.writeStringField("etag", state.lastSeen().etag());
-                g.writeStringField("configuration", state.lastSeen().configuration());
+                Json.field(g, "remote", state.lastSeen().remote());
+                Json.field(g, "etag", state.lastSeen().etag());
+                Json.field(g, "configuration", state.lastSeen().configuration());
                 g.writeEndObject();
             }
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialise state", e);
-        }
-        return bytes.toByteArray();
+        });
     }
 
-    private static void text(JsonGenerator g, String field, String value) throws IOException {
-        if (value != null) {
-            g.writeStringField(field, value);
-        }
+    /** One attempt as an object: the shape of {@code history[]} in state.json and in the {@code --json} outputs. */
+    public static void writeAttempt(JsonGenerator g, HostState.Attempt a) throws IOException {
+        g.writeStartObject();
+        Json.field(g, "started_at", a.startedAt());
+        g.writeNumberField("duration_millis", a.durationMillis());
+        Json.field(g, "remote", a.remote());
+        Json.field(g, "etag", a.etag());
+        Json.field(g, "sha256", a.sha256());
+        Json.field(g, "configuration", a.configuration());
+        Json.field(g, "operation", a.operation() == null ? null : a.operation().arg());
+        Json.field(g, "result", a.result());
+        Json.field(g, "error_class", a.errorClass());
+        Json.field(g, "message", a.message());
+        g.writeEndObject();
     }
 
-    private static void instant(JsonGenerator g, String field, Instant value) throws IOException {
-        if (value != null) {
-            g.writeStringField(field, value.toString());
-        }
+    /** One quarantined release as an object: the shape of {@code quarantined[]}. */
+    public static void writeQuarantine(JsonGenerator g, HostState.Quarantine q) throws IOException {
+        g.writeStartObject();
+        Json.field(g, "remote", q.remote());
+        Json.field(g, "etag", q.etag());
+        Json.field(g, "sha256", q.sha256());
+        Json.field(g, "configuration", q.configuration());
+        Json.field(g, "at", q.at());
+        Json.field(g, "reason", q.reason());
+        g.writeEndObject();
     }
 
     /**
      * Parses the file's bytes; null for a document that is {@code null}. Malformed JSON is an
-     * IOException, a field of the wrong type an IllegalArgumentException naming it.
+     * IOException, a field of the wrong type or value an IllegalArgumentException naming it.
      */
     static HostState read(byte[] bytes) throws IOException {
-        Object doc = JsonValues.parse(bytes);
+        Object doc = Json.parse(bytes);
         if (doc == null) {
             return null;
         }
-        Map<?, ?> o = object(doc, "state");
+        Map<?, ?> o = Json.object(doc, "state");
         return new HostState(
-                list(o, "history", a -> attempt(object(a, "history[]"))),
-                list(o, "quarantined", q -> quarantine(object(q, "quarantined[]"))),
-                number(o, "highest_sequence"),
-                o.get("last_seen") == null ? null : lastSeen(object(o.get("last_seen"), "last_seen")));
+                Json.list(o, "history", a -> attempt(Json.object(a, "history[]"))),
+                Json.list(o, "quarantined", q -> quarantine(Json.object(q, "quarantined[]"))),
+                Json.number(o, "highest_sequence"),
+                o.get("last_seen") == null ? null : lastSeen(Json.object(o.get("last_seen"), "last_seen")));
     }
 
     private static HostState.Attempt attempt(Map<?, ?> a) {
-        String result = text(a, "result");
-        HostState.Result r;
-        try {
-            r = result == null ? null : HostState.Result.valueOf(result);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("result: unknown value '" + result + "'", e);
-        }
-        return new HostState.Attempt(instant(a, "started_at"), number(a, "duration_millis"), text(a, "remote"),
-                text(a, "etag"), text(a, "sha256"), text(a, "configuration"), text(a, "operation"), r,
-                text(a, "error_class"), text(a, "message"));
+        return new HostState.Attempt(Json.instant(a, "started_at"), Json.number(a, "duration_millis"), remote(a),
+                Etag.parse(Json.text(a, "etag")), Json.text(a, "sha256"), configuration(a), operation(a),
+                Json.enumValue(HostState.Result.class, "result", Json.text(a, "result")),
+                Json.enumValue(ErrorClass.class, "error_class", Json.text(a, "error_class")), Json.text(a, "message"));
     }
 
     private static HostState.Quarantine quarantine(Map<?, ?> q) {
-        return new HostState.Quarantine(text(q, "remote"), text(q, "etag"), text(q, "sha256"), text(q, "configuration"),
-                instant(q, "at"), text(q, "reason"));
+        return new HostState.Quarantine(remote(q), Etag.parse(Json.text(q, "etag")), Json.text(q, "sha256"),
+                configuration(q), Json.instant(q, "at"), Json.text(q, "reason"));
     }
 
     private static HostState.LastSeen lastSeen(Map<?, ?> s) {
-        return new HostState.LastSeen(text(s, "remote"), text(s, "etag"), text(s, "configuration"));
+        return new HostState.LastSeen(remote(s), Etag.parse(Json.text(s, "etag")), configuration(s));
     }
 
-    private static Map<?, ?> object(Object v, String what) {
-        if (!(v instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(what + ": expected an object, got " + JsonValues.typeName(v));
-        }
-        return m;
+    private static RemoteUri remote(Map<?, ?> o) {
+        return parsed(o, "remote", RemoteUri::parse);
     }
 
-    private static <T> List<T> list(Map<?, ?> o, String field, Function<Object, T> element) {
-        Object v = o.get(field);
-        if (v == null) {
-            return null;
-        }
-        if (!(v instanceof List<?> values)) {
-            throw new IllegalArgumentException(field + ": expected a list, got " + JsonValues.typeName(v));
-        }
-        List<T> out = new ArrayList<>(values.size());
-        for (Object e : values) {
-            out.add(element.apply(e));
-        }
-        return out;
+    private static ConfigurationName configuration(Map<?, ?> o) {
+        return parsed(o, "configuration", ConfigurationName::of);
     }
 
-    private static String text(Map<?, ?> o, String field) {
-        Object v = o.get(field);
-        if (v == null || v instanceof String) {
-            return (String) v;
-        }
-        if (v instanceof Number || v instanceof Boolean) {
-            return String.valueOf(v); // as the binding coerces scalars to strings
-        }
-        throw new IllegalArgumentException(field + ": expected a string, got " + JsonValues.typeName(v));
+    private static Operation operation(Map<?, ?> o) {
+        return parsed(o, "operation", Operation::parse);
     }
 
-    private static long number(Map<?, ?> o, String field) {
-        Object v = o.get(field);
-        if (v == null) {
-            return 0;
+    /** The text in {@code field} as a noun; a value its type refuses is an error naming the field. */
+    private static <T> T parsed(Map<?, ?> o, String field, Function<String, T> parse) {
+        String text = Json.text(o, field);
+        try {
+            return text == null ? null : parse.apply(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
-        if (v instanceof Long l) {
-            return l;
-        }
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
-        if (v instanceof String s) {
-            try {
-                return Long.parseLong(s.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(field + ": expected a number, got '" + s + "'", e);
-            }
-        }
-        throw new IllegalArgumentException(field + ": expected a number, got " + JsonValues.typeName(v));
-    }
-
-    /** An ISO-8601 instant ({@code 2026-01-01T00:00:00Z}, an offset allowed), or epoch seconds. */
-    private static Instant instant(Map<?, ?> o, String field) {
-        Object v = o.get(field);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Number n) {
-            BigDecimal seconds = new BigDecimal(n.toString());
-            return Instant.ofEpochSecond(seconds.longValue(), seconds.remainder(BigDecimal.ONE).movePointRight(9).longValue());
-        }
-        if (v instanceof String s) {
-            try {
-                return Instant.parse(s);
-            } catch (DateTimeParseException e) {
-                try {
-                    return OffsetDateTime.parse(s).toInstant();
-                } catch (DateTimeParseException e2) {
-                    throw new IllegalArgumentException(field + ": '" + s + "' is not an ISO-8601 instant", e2);
-                }
-            }
-        }
-        throw new IllegalArgumentException(field + ": expected an instant, got " + JsonValues.typeName(v));
     }
 }

@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param remoteRegion S3 region of the remote's bucket, when not the SDK default
  * @param configuration the {@code nixosConfigurations} entry this host applies
  * @param lastReconfiguration when a release was last applied (drives the adaptive poll interval)
- * @param lastEtag ETag (unquoted) of the release last applied; empty when none
+ * @param lastEtag ETag of the release last applied; empty when none, or when a local {@code activate}
+ *     applied something else (the Rust tool's {@code ""})
  * @param lastConfiguration configuration last applied; empty when none
  * @param minSleepSecs shortest poll interval, right after a change
  * @param maxSleepSecs longest poll interval, {@code maxSleepAfterHours} after a change
@@ -33,8 +34,8 @@ public record Settings(
         Optional<String> remoteRegion,
         Optional<ConfigurationName> configuration,
         Instant lastReconfiguration,
-        String lastEtag,
-        String lastConfiguration,
+        Optional<Etag> lastEtag,
+        Optional<ConfigurationName> lastConfiguration,
         long minSleepSecs,
         long maxSleepSecs,
         long maxSleepAfterHours,
@@ -53,8 +54,8 @@ public record Settings(
         Objects.requireNonNull(remoteRegion, "remoteRegion");
         Objects.requireNonNull(configuration, "configuration");
         Objects.requireNonNull(lastReconfiguration, "lastReconfiguration");
-        lastEtag = Objects.requireNonNullElse(lastEtag, "");
-        lastConfiguration = Objects.requireNonNullElse(lastConfiguration, "");
+        Objects.requireNonNull(lastEtag, "lastEtag");
+        Objects.requireNonNull(lastConfiguration, "lastConfiguration");
         Objects.requireNonNull(paused, "paused");
         extraSubstituters = List.copyOf(extraSubstituters);
         extraTrustedPublicKeys = List.copyOf(extraTrustedPublicKeys);
@@ -68,7 +69,7 @@ public record Settings(
 
     /** A host that was never bootstrapped (what {@code config.json} means when absent). */
     public static Settings empty() {
-        return new Settings(Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, "", "",
+        return new Settings(Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, Optional.empty(), Optional.empty(),
                 DEFAULT_MIN_SLEEP_SECS, DEFAULT_MAX_SLEEP_SECS, DEFAULT_MAX_SLEEP_AFTER_HOURS, Optional.empty(),
                 List.of(), List.of(), List.of(), Optional.empty());
     }
@@ -103,14 +104,14 @@ public record Settings(
 
     /** Records a successful activation of {@code etag} for {@code appliedConfiguration} at {@code at}. */
     public Settings withLastReconfiguration(Instant at, Etag etag, ConfigurationName appliedConfiguration) {
-        return new Settings(remote, remoteRegion, configuration, at, etag == null ? "" : etag.value(),
-                appliedConfiguration.value(), minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused,
+        return new Settings(remote, remoteRegion, configuration, at, Optional.ofNullable(etag),
+                Optional.of(appliedConfiguration), minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused,
                 extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
     }
 
     /** Forgets what was applied, so the next poll downloads and activates again. */
     public Settings withoutLastEtag() {
-        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, "", lastConfiguration,
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, Optional.empty(), lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
                 trustedPublicKeys, s3Endpoint);
     }
@@ -155,8 +156,8 @@ public record Settings(
         return paused.filter(p -> p.isActiveAt(now));
     }
 
-    /** The last applied ETag, if any. */
-    public Optional<Etag> lastAppliedEtag() {
-        return Optional.ofNullable(Etag.parse(lastEtag));
+    /** Whether {@code c} is the configuration last applied. */
+    public boolean lastApplied(ConfigurationName c) {
+        return lastConfiguration.filter(c::equals).isPresent();
     }
 }

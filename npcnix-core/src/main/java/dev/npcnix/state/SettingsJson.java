@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import dev.npcnix.ConfigurationName;
+import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
+import dev.npcnix.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -33,15 +35,15 @@ final class SettingsJson {
 
     static byte[] write(Settings s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = JsonValues.FACTORY.createGenerator(bytes)) {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(bytes)) {
             g.setPrettyPrinter(PRETTY);
             g.writeStartObject();
             g.writeStringField("remote", s.remote().map(RemoteUri::toString).orElse(null));
             g.writeStringField("remote_region", s.remoteRegion().orElse(null));
             g.writeStringField("configuration", s.configuration().map(ConfigurationName::value).orElse(null));
             g.writeStringField("last_reconfiguration", s.lastReconfiguration().toString());
-            g.writeStringField("last_etag", s.lastEtag());
-            g.writeStringField("last_configuration", s.lastConfiguration());
+            g.writeStringField("last_etag", s.lastEtag().map(Etag::value).orElse(""));
+            g.writeStringField("last_configuration", s.lastConfiguration().map(ConfigurationName::value).orElse(""));
             g.writeNumberField("min_sleep_secs", s.minSleepSecs());
             g.writeNumberField("max_sleep_secs", s.maxSleepSecs());
             g.writeNumberField("max_sleep_after_hours", s.maxSleepAfterHours());
@@ -83,7 +85,7 @@ final class SettingsJson {
     static Settings read(byte[] bytes) {
         Object parsed;
         try {
-            parsed = JsonValues.parse(bytes);
+            parsed = Json.parse(bytes);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
         } catch (java.io.IOException e) {
@@ -98,8 +100,8 @@ final class SettingsJson {
                 text(o, "remote_region"),
                 text(o, "configuration").map(ConfigurationName::of),
                 text(o, "last_reconfiguration").map(SettingsJson::instant).orElse(Instant.EPOCH),
-                text(o, "last_etag").orElse(""),
-                text(o, "last_configuration").orElse(""),
+                text(o, "last_etag").map(Etag::parse),
+                text(o, "last_configuration").filter(c -> !c.isEmpty()).map(ConfigurationName::of),
                 number(o, "min_sleep_secs", d.minSleepSecs()),
                 number(o, "max_sleep_secs", d.maxSleepSecs()),
                 number(o, "max_sleep_after_hours", d.maxSleepAfterHours()),
@@ -116,7 +118,7 @@ final class SettingsJson {
             return Optional.empty();
         }
         if (!(n instanceof String text)) {
-            throw new IllegalArgumentException(field + ": expected a string, got " + JsonValues.typeName(n));
+            throw new IllegalArgumentException(field + ": expected a string, got " + Json.typeName(n));
         }
         return Optional.of(text).filter(t -> !t.isEmpty() || field.startsWith("last_"));
     }

@@ -1,6 +1,8 @@
 package dev.npcnix.store;
 
 import dev.npcnix.InvalidInputException;
+import dev.npcnix.local.Digests;
+import dev.npcnix.local.LocalFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,17 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * bytes of the one file it opened; a concurrent publish renames a new file in, which the open handle
  * does not see. The body is re-hashed as it is read and must match the ETag returned with it.
  *
- * <p>Publishing writes {@code .<name>.tmp-<random>} next to the target, fsyncs it, renames it over the
- * target atomically and fsyncs the directory: readers see the old file or the new one, never a part.
+ * <p>Publishing replaces the file atomically ({@link LocalFiles#writeAtomically}): readers see the old
+ * file or the new one, never a part.
  */
 final class FileStore implements RemoteStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
@@ -45,7 +45,6 @@ final class FileStore implements RemoteStore {
     private static final int IDENTIFY_ATTEMPTS = 3;
 
     private final Map<Path, Known> known = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
 
     /** What identifies one version of a file without reading it. */
     private record Identity(Object fileKey, long size, FileTime lastModified) {
@@ -70,17 +69,17 @@ final class FileStore implements RemoteStore {
         }
         Opened opened = open(remote, path);
         if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(opened.etag())) {
-            closeQuietly(opened.channel());
+            LocalFiles.closeQuietly(opened.channel());
             return new FetchResult.Unchanged(opened.etag());
         }
         try {
             opened.channel().position(0);
         } catch (IOException e) {
-            closeQuietly(opened.channel());
+            LocalFiles.closeQuietly(opened.channel());
             throw failure(remote, "read", e);
         }
         CheckedBody body = new CheckedBody(Channels.newInputStream(opened.channel()), remote,
-                opened.identity().size(), sha256(), opened.etag().value(), e -> failure(remote, "read", e));
+                opened.identity().size(), Digests.sha256(), opened.etag().value(), e -> failure(remote, "read", e));
         return new FetchResult.Download(opened.etag(), opened.identity().size(), body);
     }
 
@@ -105,7 +104,7 @@ final class FileStore implements RemoteStore {
         Etag etag = cachedEtag(path, identity);
         if (etag == null) {
             Opened opened = open(remote, path);
-            closeQuietly(opened.channel());
+            LocalFiles.closeQuietly(opened.channel());
             identity = opened.identity();
             etag = opened.etag();
         }
@@ -121,39 +120,29 @@ final class FileStore implements RemoteStore {
         } catch (IOException e) {
             throw failure(remote, "create directory " + dir, e);
         }
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + HexFormat.of().formatHex(randomBytes()));
         try (FileChannel in = openArchive(archive)) {
             long total = in.size();
-            MessageDigest sha = sha256();
-            long done = 0;
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            MessageDigest sha = Digests.sha256();
+            long[] done = {0};
+            // A replaced file keeps the old one's mode, so a web server that served it still can.
+            BasicFileAttributes written = LocalFiles.writeAtomically(target, permissionsOf(target), out -> {
                 ByteBuffer buf = ByteBuffer.allocate(BUFFER);
                 while (in.read(buf) >= 0) {
                     buf.flip();
                     sha.update(buf.array(), 0, buf.limit());
-                    done += buf.remaining();
-                    while (buf.hasRemaining()) {
-                        out.write(buf);
-                    }
+                    done[0] += buf.remaining();
+                    out.write(buf.array(), 0, buf.limit());
                     buf.clear();
-                    listener.transferred(done, Math.max(total, done));
+                    listener.transferred(done[0], Math.max(total, done[0]));
                 }
-                out.force(true);
-            }
-            keepPermissions(target, tmp);
-            Identity identity = identityOf(tmp); // a rename keeps file key, size and mtime
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            syncDirectory(dir);
-            Etag etag = new Etag(HexFormat.of().formatHex(sha.digest()));
+            });
+            Identity identity = new Identity(written.fileKey(), written.size(), written.lastModifiedTime()); // a rename keeps them
+            Etag etag = new Etag(Digests.hex(sha));
             known.put(target, new Known(identity, etag));
-            LOG.debug("{}: published {} bytes, ETag {}", remote, done, etag);
-            return new RemoteObject(remote, etag, done, Optional.of(identity.lastModified().toInstant()));
+            LOG.debug("{}: published {} bytes, ETag {}", remote, done[0], etag);
+            return new RemoteObject(remote, etag, done[0], Optional.of(identity.lastModified().toInstant()));
         } catch (IOException e) {
-            deleteQuietly(tmp);
             throw failure(remote, "write", e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
         }
     }
 
@@ -189,7 +178,7 @@ final class FileStore implements RemoteStore {
                 Identity identity = identified ? after : new Identity(null, channel.size(), after.lastModified());
                 return new Opened(channel, identity, etag);
             } catch (IOException | RuntimeException e) {
-                closeQuietly(channel);
+                LocalFiles.closeQuietly(channel);
                 throw e instanceof IOException io ? failure(remote, "read", io) : (RuntimeException) e;
             }
         }
@@ -218,7 +207,7 @@ final class FileStore implements RemoteStore {
     }
 
     private static Etag hash(FileChannel channel) throws IOException {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Digests.sha256();
         ByteBuffer buf = ByteBuffer.allocate(BUFFER);
         long position = 0;
         int n;
@@ -227,7 +216,7 @@ final class FileStore implements RemoteStore {
             sha.update(buf.array(), 0, n);
             buf.clear();
         }
-        return new Etag(HexFormat.of().formatHex(sha.digest()));
+        return new Etag(Digests.hex(sha));
     }
 
     private static FileChannel openArchive(Path archive) {
@@ -240,27 +229,18 @@ final class FileStore implements RemoteStore {
         }
     }
 
-    /** A replaced file keeps the old one's mode, so a web server that served it still can. */
-    private static void keepPermissions(Path target, Path tmp) {
+    private static Optional<Set<PosixFilePermission>> permissionsOf(Path target) {
         PosixFileAttributeView view = Files.getFileAttributeView(target, PosixFileAttributeView.class);
         if (view == null) {
-            return;
+            return Optional.empty();
         }
         try {
-            Files.setPosixFilePermissions(tmp, view.readAttributes().permissions());
+            return Optional.of(view.readAttributes().permissions());
         } catch (NoSuchFileException e) {
-            // first publish: the umask decides
+            return Optional.empty(); // first publish: the umask decides
         } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("cannot copy permissions of {}: {}", target, e.toString());
-        }
-    }
-
-    /** Makes the rename durable; not every platform can open a directory, which is fine there. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            LOG.debug("cannot fsync directory {}: {}", dir, e.toString());
+            LOG.debug("cannot read the permissions of {}: {}", target, e.toString());
+            return Optional.empty();
         }
     }
 
@@ -283,35 +263,5 @@ final class FileStore implements RemoteStore {
             return f.getReason();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private byte[] randomBytes() {
-        byte[] b = new byte[6];
-        random.nextBytes(b);
-        return b;
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-256 in this JVM", e);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.debug("cannot delete {}: {}", p, e.toString());
-        }
-    }
-
-    private static void closeQuietly(FileChannel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // read-only handle: nothing was lost
-        }
     }
 }

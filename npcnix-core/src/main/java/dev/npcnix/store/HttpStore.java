@@ -1,15 +1,11 @@
 package dev.npcnix.store;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,19 +13,26 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
 /**
- * Read-only {@code https://} and {@code http://} remotes on any static web server or CDN, through
- * one {@link HttpClient} (redirects followed, except from https to http).
+ * Read-only {@code https://} and {@code http://} remotes on any static web server or CDN, through the
+ * SDK's URL-connection client, the HTTP stack the S3 polls use too: one stack, and the lighter one for
+ * an idle follower (docs/performance.md: ~9 MiB and ~500 classes less than {@code java.net.http}, whose
+ * bodies also needed a watchdog thread for a read timeout). Its socket timeout bounds every read,
+ * connect and body alike. Redirects are followed here, at most five, never from https to http.
  *
  * <p>A poll is one GET with {@code If-None-Match}; 304 means unchanged. A 200 whose ETag equals the
  * one we hold is also unchanged (for servers that ignore the condition) and its body is not read.
@@ -40,130 +43,144 @@ import org.slf4j.LoggerFactory;
  * {@code If-Modified-Since} with its time instead, so a server that honours it still answers 304. A
  * server that honours neither sends the whole body on every poll, which we then close unread when
  * the synthetic tag is unchanged. A response with neither header fails: changes could not be seen.
- *
- * <p>Bodies have a read timeout ({@link StallGuard}): {@code java.net.http} has none of its own.
  */
 final class HttpStore implements RemoteStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpStore.class);
     private static final String USER_AGENT = "npcnix";
+    private static final int MAX_REDIRECTS = 5;
     private static final Pattern SYNTHETIC = Pattern.compile("lm-(\\d{1,19})(?:-(\\d{1,19}))?");
 
-    private final HttpClient client;
+    private final SdkHttpClient http;
     private final Duration readTimeout;
-    private final ScheduledExecutorService timer;
 
     HttpStore(StoreSettings settings) {
-        this.client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(settings.connectTimeout())
+        this.http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.readTimeout())
                 .build();
         this.readTimeout = settings.readTimeout();
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "npcnix-http-read-timeout");
-            thread.setDaemon(true);
-            return thread;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
     }
 
     @Override
     public FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch) {
-        HttpRequest.Builder request = request(remote).GET();
+        Map<String, String> headers = new LinkedHashMap<>();
         ifNoneMatch.ifPresent(etag -> syntheticTime(etag).ifPresentOrElse(
-                time -> request.header("If-Modified-Since", DateTimeFormatter.RFC_1123_DATE_TIME.format(time.atZone(ZoneOffset.UTC))),
-                () -> request.header("If-None-Match", etag.quoted())));
-        HttpResponse<InputStream> response = send(remote, request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        int status = response.statusCode();
+                time -> headers.put("If-Modified-Since", DateTimeFormatter.RFC_1123_DATE_TIME.format(time.atZone(ZoneOffset.UTC))),
+                () -> headers.put("If-None-Match", etag.quoted())));
+        HttpAnswer answer = send(remote, SdkHttpMethod.GET, headers);
+        int status = answer.status();
         if (status == 304 && ifNoneMatch.isPresent()) {
-            closeQuietly(response.body());
+            answer.closeEmpty();
             LOG.debug("{}: unchanged ({})", remote, ifNoneMatch.get());
             return new FetchResult.Unchanged(ifNoneMatch.get());
         }
         if (status != 200) {
-            closeQuietly(response.body());
-            throw statusFailure(remote, response);
+            answer.discard();
+            throw statusFailure(remote, answer);
         }
         Etag etag;
         try {
-            etag = etagOf(remote, response.headers());
-            String encoding = response.headers().firstValue("Content-Encoding").orElse("identity");
+            etag = etagOf(remote, answer);
+            String encoding = answer.header("Content-Encoding").orElse("identity");
             if (!encoding.equalsIgnoreCase("identity")) {
                 throw new StoreException(remote, StoreException.Reason.OTHER,
                         "the server sent Content-Encoding " + Redact.message(encoding) + " though none was asked for", null);
             }
         } catch (StoreException e) {
-            closeQuietly(response.body());
+            answer.discard();
             throw e;
         }
         if (ifNoneMatch.isPresent() && ifNoneMatch.get().equals(etag)) {
-            closeQuietly(response.body()); // the server ignored the condition; we have these bytes
+            answer.discard(); // the server ignored the condition; we have these bytes
             LOG.debug("{}: unchanged ({}, server ignored the condition)", remote, etag);
             return new FetchResult.Unchanged(etag);
         }
-        long size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        long size = answer.contentLength();
         LOG.debug("{}: downloading {} bytes, ETag {}", remote, size, etag);
-        InputStream body = new CheckedBody(new StallGuard(response.body(), readTimeout, timer), remote, size,
-                null, null, e -> ioFailure(remote, e));
-        return new FetchResult.Download(etag, size, body);
+        return new FetchResult.Download(etag, size,
+                new CheckedBody(answer.stream(), remote, size, null, null, e -> ioFailure(remote, e)));
     }
 
     @Override
     public Optional<RemoteObject> head(RemoteUri remote) {
-        HttpResponse<Void> response = send(remote,
-                request(remote).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding());
-        int status = response.statusCode();
+        HttpAnswer answer = send(remote, SdkHttpMethod.HEAD, Map.of());
+        answer.closeEmpty();
+        int status = answer.status();
         if (status == 404 || status == 410) {
             return Optional.empty();
         }
         if (status != 200) {
-            throw statusFailure(remote, response);
+            throw statusFailure(remote, answer);
         }
-        HttpHeaders headers = response.headers();
-        return Optional.of(new RemoteObject(remote, etagOf(remote, headers),
-                headers.firstValueAsLong("Content-Length").orElse(-1), lastModified(headers)));
+        return Optional.of(new RemoteObject(remote, etagOf(remote, answer), answer.contentLength(), lastModified(answer)));
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
     }
 
     @Override
     public RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener) {
-        throw new StoreException(remote, StoreException.Reason.UNSUPPORTED,
-                "read-only store (publish to s3:// or file://)", null);
+        throw RemoteStore.readOnly(remote);
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        http.close();
     }
 
-    private HttpRequest.Builder request(RemoteUri remote) {
-        return HttpRequest.newBuilder(remote.uri()).timeout(readTimeout).header("User-Agent", USER_AGENT);
+    /** Sends the request, following redirects (at most five, never from https to http). */
+    private HttpAnswer send(RemoteUri remote, SdkHttpMethod method, Map<String, String> headers) {
+        URI uri = remote.uri();
+        for (int hop = 0; ; hop++) {
+            SdkHttpRequest.Builder request = SdkHttpRequest.builder().method(method).uri(uri).putHeader("User-Agent", USER_AGENT);
+            headers.forEach(request::putHeader);
+            HttpAnswer answer;
+            try {
+                answer = HttpAnswer.of(http.prepareRequest(HttpExecuteRequest.builder().request(request.build()).build()).call());
+            } catch (IOException | RuntimeException e) {
+                throw ioFailure(remote, e);
+            }
+            Optional<URI> next = redirect(uri, answer);
+            if (next.isEmpty() || hop >= MAX_REDIRECTS) {
+                return answer;
+            }
+            answer.discard();
+            LOG.debug("{}: HTTP {} to {}", remote, answer.status(), Redact.message(next.get().toString()));
+            uri = next.get();
+        }
     }
 
-    private <T> HttpResponse<T> send(RemoteUri remote, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    /** Where a redirect leads, when it may be followed. */
+    private static Optional<URI> redirect(URI from, HttpAnswer answer) {
+        int status = answer.status();
+        if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+            return Optional.empty();
+        }
         try {
-            return client.send(request, handler);
-        } catch (IOException e) {
-            throw ioFailure(remote, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException(remote, StoreException.Reason.UNREACHABLE, "interrupted", e);
+            Optional<URI> to = answer.header("Location").map(l -> from.resolve(l.strip()));
+            return to.filter(u -> u.getScheme() != null && u.getHost() != null)
+                    .filter(u -> u.getScheme().equalsIgnoreCase("https")
+                            || (u.getScheme().equalsIgnoreCase("http") && from.getScheme().equalsIgnoreCase("http")));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
     /** The response's ETag, else the synthetic one from Last-Modified and Content-Length. */
-    static Etag etagOf(RemoteUri remote, HttpHeaders headers) {
-        Etag etag = headers.firstValue("ETag").map(Etag::parse).orElse(null);
+    static Etag etagOf(RemoteUri remote, HttpAnswer answer) {
+        Etag etag = answer.header("ETag").map(Etag::parse).orElse(null);
         if (etag != null) {
             return etag;
         }
-        Optional<Instant> modified = lastModified(headers);
+        Optional<Instant> modified = lastModified(answer);
         if (modified.isEmpty()) {
             throw new StoreException(remote, StoreException.Reason.OTHER,
                     "the server sends neither ETag nor Last-Modified, so changes cannot be detected", null);
         }
-        OptionalLong length = headers.firstValueAsLong("Content-Length");
-        return new Etag("lm-" + modified.get().getEpochSecond() + (length.isPresent() ? "-" + length.getAsLong() : ""));
+        long length = answer.contentLength();
+        return new Etag("lm-" + modified.get().getEpochSecond() + (length >= 0 ? "-" + length : ""));
     }
 
     /** The Last-Modified time a synthetic ETag was made from. */
@@ -172,8 +189,8 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         return m.matches() ? Optional.of(Instant.ofEpochSecond(Long.parseLong(m.group(1)))) : Optional.empty();
     }
 
-    private static Optional<Instant> lastModified(HttpHeaders headers) {
-        return headers.firstValue("Last-Modified").flatMap(v -> {
+    private static Optional<Instant> lastModified(HttpAnswer answer) {
+        return answer.header("Last-Modified").flatMap(v -> {
             try {
                 return Optional.of(ZonedDateTime.parse(v.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
             } catch (DateTimeParseException e) {
@@ -182,8 +199,8 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         });
     }
 
-    private static StoreException statusFailure(RemoteUri remote, HttpResponse<?> response) {
-        int status = response.statusCode();
+    private static StoreException statusFailure(RemoteUri remote, HttpAnswer answer) {
+        int status = answer.status();
         if (status == 404 || status == 410) {
             return new StoreException(remote, StoreException.Reason.NOT_FOUND, "not found (HTTP " + status + ")", null);
         }
@@ -194,45 +211,46 @@ final class HttpStore implements RemoteStore, AutoCloseable {
             return new StoreException(remote, StoreException.Reason.SERVER_ERROR, "server error (HTTP " + status + ")", null);
         }
         if (status >= 300 && status < 400) {
-            String to = response.headers().firstValue("Location").map(l -> " to " + Redact.message(l)).orElse("");
+            String to = answer.header("Location").map(l -> " to " + Redact.message(l)).orElse("");
             return new StoreException(remote, StoreException.Reason.OTHER,
                     "redirect not followed (HTTP " + status + to + "; https never redirects to http)", null);
         }
         return new StoreException(remote, StoreException.Reason.OTHER, "unexpected HTTP status " + status, null);
     }
 
-    private static StoreException ioFailure(RemoteUri remote, Exception e) {
+    /** A failure to talk to the server, classified by the exception's type. */
+    private StoreException ioFailure(RemoteUri remote, Exception e) {
         if (e instanceof StoreException s) {
             return s;
         }
         String host = hostOf(remote.uri());
-        String detail = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
-                : Redact.message(e.getMessage());
-        if (e instanceof HttpConnectTimeoutException) {
-            return new StoreException(remote, StoreException.Reason.UNREACHABLE, "cannot connect to " + host + ": timed out", e);
-        }
-        if (e instanceof HttpTimeoutException) {
-            return new StoreException(remote, StoreException.Reason.UNREACHABLE, "no answer from " + host + ": " + detail, e);
-        }
-        if (e instanceof ConnectException) {
+        if (S3Errors.cause(e, UnknownHostException.class, UnresolvedAddressException.class).isPresent()) {
             return new StoreException(remote, StoreException.Reason.UNREACHABLE,
-                    "cannot connect to " + host + ": " + (e.getMessage() == null ? "connection refused" : detail), e);
+                    "cannot reach " + host + ": the host name does not resolve (DNS)", e);
         }
-        if (e instanceof SSLException) {
-            return new StoreException(remote, StoreException.Reason.UNREACHABLE, "TLS with " + host + " failed: " + detail, e);
+        Optional<Throwable> timeout = S3Errors.cause(e, SocketTimeoutException.class);
+        if (timeout.isPresent()) {
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE,
+                    "no answer from " + host + ": no data for " + readTimeout.toMillis() + " ms", e);
         }
-        return new StoreException(remote, StoreException.Reason.UNREACHABLE, "connection to " + host + " failed: " + detail, e);
+        Optional<Throwable> refused = S3Errors.cause(e, ConnectException.class);
+        if (refused.isPresent()) {
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE, "cannot connect to " + host + ": "
+                    + (refused.get().getMessage() == null ? "connection refused" : detail(refused.get())), e);
+        }
+        Optional<Throwable> tls = S3Errors.cause(e, SSLException.class);
+        if (tls.isPresent()) {
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE, "TLS with " + host + " failed: " + detail(tls.get()), e);
+        }
+        return new StoreException(remote, StoreException.Reason.UNREACHABLE, "connection to " + host + " failed: " + detail(e), e);
+    }
+
+    private static String detail(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
+                : Redact.message(e.getMessage());
     }
 
     private static String hostOf(URI uri) {
         return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // discarding the body anyway
-        }
     }
 }

@@ -23,6 +23,17 @@ public interface RemoteStore {
         return false;
     }
 
+    /** Whether this store only serves ({@code http(s)://}): publishing to it fails before any request. */
+    default boolean readOnly() {
+        return false;
+    }
+
+    /** The failure of publishing to a read-only store. */
+    static StoreException readOnly(RemoteUri remote) {
+        return new StoreException(remote, StoreException.Reason.UNSUPPORTED,
+                "read-only store (publish to s3:// or file://)", null);
+    }
+
     /** Metadata of the object, or empty when it does not exist. */
     Optional<RemoteObject> head(RemoteUri remote);
 

@@ -1,7 +1,6 @@
 package dev.npcnix.store;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +10,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.HttpExecuteRequest;
-import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
@@ -136,54 +132,15 @@ final class S3DirectGet {
                 : "https://" + remote.bucket() + ".s3." + region + ".amazonaws.com/" + key);
     }
 
-    /** What S3 answered: 304, 200 with the body open, or anything else (the caller asks the client). */
-    record Answer(SdkHttpResponse response, AbortableInputStream body) {
-        int status() {
-            return response.statusCode();
-        }
-
-        Optional<String> header(String name) {
-            return response.firstMatchingHeader(name);
-        }
-
-        /** Releases the connection without reading what is left. */
-        void discard() {
-            if (body != null) {
-                body.abort();
-                try {
-                    body.close();
-                } catch (IOException e) {
-                    LOG.debug("discarding a response: {}", e.toString());
-                }
-            }
-        }
-
-        /** Closes an empty body: the connection stays open for the next request. */
-        void closeEmpty() {
-            if (body != null) {
-                try {
-                    body.close();
-                } catch (IOException e) {
-                    LOG.debug("closing an empty response: {}", e.toString());
-                }
-            }
-        }
-
-        InputStream stream() {
-            return body == null ? InputStream.nullInputStream() : body;
-        }
-    }
-
     /**
      * Sends the signed GET.
      *
      * @param ifNoneMatch the quoted ETag, or null
      * @throws IOException when no answer arrived
      */
-    Answer get(RemoteUri remote, String ifNoneMatch, AwsCredentialsIdentity credentials) throws IOException {
+    HttpAnswer get(RemoteUri remote, String ifNoneMatch, AwsCredentialsIdentity credentials) throws IOException {
         SdkHttpRequest signed = signed(remote, ifNoneMatch, credentials);
-        HttpExecuteResponse response = http.prepareRequest(HttpExecuteRequest.builder().request(signed).build()).call();
-        return new Answer(response.httpResponse(), response.responseBody().orElse(null));
+        return HttpAnswer.of(http.prepareRequest(HttpExecuteRequest.builder().request(signed).build()).call());
     }
 
     /** The GET as sent: If-None-Match when given, SigV4-signed for S3 in this region. */

@@ -6,38 +6,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.StateException;
 import dev.npcnix.activate.Activators;
-import dev.npcnix.archive.PackOptions;
 import dev.npcnix.publish.PublishResult;
-import dev.npcnix.publish.Publisher;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import dev.npcnix.state.Pause;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import dev.npcnix.store.StoreException;
-import dev.npcnix.store.StoreSettings;
 import dev.npcnix.testing.FakeNixosRebuild;
-import dev.npcnix.testing.Fixtures;
 import dev.npcnix.testing.TestClock;
+import dev.npcnix.testing.host.HostFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The poll step against a real file store, real archives and the fake nixos-rebuild script. */
 class FollowerTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final HostFixture host = new HostFixture();
 
-    private final TestClock clock = TestClock.at("2026-03-01T12:00:00Z");
+    private TestClock clock;
     private FakeNixosRebuild rebuild;
     private RemoteStores stores;
     private DataDir dataDir;
@@ -46,29 +40,24 @@ class FollowerTest {
 
     @BeforeEach
     void setUp() {
-        rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
-        stores = new RemoteStores(StoreSettings.of(Map.of(), Optional.empty(), Optional.empty()));
-        dataDir = DataDir.open(tmp.resolve("data"));
-        flake = Fixtures.webFlake(tmp.resolve("flake"));
-        remote = RemoteUri.of(tmp.resolve("store/prod.npcnix"));
-        dataDir.storeSettings(Settings.empty().withRemote(remote).withConfiguration(ConfigurationName.of("web")));
-    }
-
-    @AfterEach
-    void tearDown() {
-        stores.close();
+        clock = host.clock();
+        rebuild = host.rebuild();
+        stores = host.stores();
+        dataDir = host.dataDir();
+        flake = host.flake();
+        remote = host.remote();
     }
 
     private PublishResult publish() {
-        return new Publisher(stores, tmp.resolve("publish-tmp")).publish(flake, remote, PackOptions.defaults(), RemoteStore.TransferListener.NONE);
+        return host.publish();
     }
 
     private Follower follower(FollowOptions options) {
-        return new Follower(dataDir, stores, Activators.nixosRebuild(rebuild.env(), Optional.empty()), clock, options);
+        return host.follower(options);
     }
 
     private Follower follower() {
-        return follower(FollowOptions.defaults());
+        return host.follower();
     }
 
     @Test
@@ -88,8 +77,8 @@ class FollowerTest {
         assertThat(run.tree().resolve("hosts/web.nix")).hasSameTextualContentAs(flake.resolve("hosts/web.nix"));
 
         Settings after = dataDir.loadSettings();
-        assertThat(after.lastAppliedEtag()).contains(release.etag());
-        assertThat(after.lastConfiguration()).isEqualTo("web");
+        assertThat(after.lastEtag()).contains(release.etag());
+        assertThat(after.lastConfiguration()).contains(ConfigurationName.of("web"));
         assertThat(after.lastReconfiguration()).isEqualTo(clock.instant());
         assertThat(dataDir.loadState().lastAttempt().orElseThrow().result()).isEqualTo(HostState.Result.ACTIVATED);
         try (Stream<Path> left = Files.list(dataDir.tmp())) {
@@ -165,10 +154,10 @@ class FollowerTest {
         });
         HostState state = dataDir.loadState();
         assertThat(state.quarantined()).singleElement().satisfies(q -> {
-            assertThat(q.etag()).isEqualTo(release.etag().value());
-            assertThat(q.configuration()).isEqualTo("web");
+            assertThat(q.etag()).isEqualTo(release.etag());
+            assertThat(q.configuration()).isEqualTo(ConfigurationName.of("web"));
         });
-        assertThat(dataDir.loadSettings().lastAppliedEtag()).as("nothing recorded as applied").isEmpty();
+        assertThat(dataDir.loadSettings().lastEtag()).as("nothing recorded as applied").isEmpty();
 
         rebuild.exitWith(0);
         for (int i = 0; i < 3; i++) {
@@ -236,7 +225,7 @@ class FollowerTest {
                 FollowOptions.defaults().withDryRun(true));
         assertThat(dry.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
         assertThat(dry.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
-        assertThat(dataDir.loadSettings().lastAppliedEtag()).isEmpty();
+        assertThat(dataDir.loadSettings().lastEtag()).isEmpty();
         assertThat(dataDir.loadState()).isEqualTo(HostState.empty());
         assertThat(rebuild.invocations()).isEmpty();
     }
@@ -277,7 +266,7 @@ class FollowerTest {
             assertThat(f.error().getMessage()).contains("more than the limit of 100");
         });
         assertThat(dataDir.loadState().quarantined()).singleElement()
-                .satisfies(q -> assertThat(q.etag()).isEqualTo(release.etag().value()));
+                .satisfies(q -> assertThat(q.etag()).isEqualTo(release.etag()));
         assertThat(small.pollOnce()).isInstanceOf(PollOutcome.Quarantined.class);
         assertThat(rebuild.invocations()).isEmpty();
     }

@@ -3,7 +3,10 @@ package dev.npcnix.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.npcnix.ConfigurationName;
 import dev.npcnix.StateException;
+import dev.npcnix.activate.Operation;
+import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -69,22 +72,25 @@ class DataDirTest {
         assertThatThrownBy(dir::loadState).isInstanceOf(StateException.class).hasMessageContaining("state.json");
     }
 
+    private static final RemoteUri K = RemoteUri.parse("s3://b/k");
+    private static final ConfigurationName WEB = ConfigurationName.of("web");
+
     @Test
     void historyIsBoundedAndQuarantineReplacesTheSameRelease() {
         HostState s = HostState.empty();
         for (int i = 0; i < HostState.MAX_HISTORY + 10; i++) {
-            s = s.withAttempt(new HostState.Attempt(Instant.EPOCH, 1, "s3://b/k", "e" + i, "sha", "web", "switch",
+            s = s.withAttempt(new HostState.Attempt(Instant.EPOCH, 1, K, new Etag("e" + i), "sha", WEB, Operation.SWITCH,
                     HostState.Result.ACTIVATED, null, null));
         }
         assertThat(s.history()).hasSize(HostState.MAX_HISTORY);
-        assertThat(s.lastAttempt().orElseThrow().etag()).isEqualTo("e" + (HostState.MAX_HISTORY + 9));
+        assertThat(s.lastAttempt().orElseThrow().etag()).isEqualTo(new Etag("e" + (HostState.MAX_HISTORY + 9)));
 
-        HostState.Quarantine q = new HostState.Quarantine("s3://b/k", "e1", "sha1", "web", Instant.EPOCH, "boom");
+        HostState.Quarantine q = new HostState.Quarantine(K, new Etag("e1"), "sha1", WEB, Instant.EPOCH, "boom");
         s = s.withQuarantine(q).withQuarantine(q);
         assertThat(s.quarantined()).hasSize(1);
-        assertThat(s.quarantineFor("s3://b/k", "e1", null, "web")).isPresent();
-        assertThat(s.quarantineFor("s3://b/k", "other-etag", "sha1", "web")).as("same bytes, new ETag").isPresent();
-        assertThat(s.quarantineFor("s3://b/k", "e1", "sha1", "db")).as("another configuration").isEmpty();
+        assertThat(s.quarantineFor(K, new Etag("e1"), null, WEB)).isPresent();
+        assertThat(s.quarantineFor(K, new Etag("other-etag"), "sha1", WEB)).as("same bytes, new ETag").isPresent();
+        assertThat(s.quarantineFor(K, new Etag("e1"), "sha1", ConfigurationName.of("db"))).as("another configuration").isEmpty();
         assertThat(s.withoutQuarantine().quarantined()).isEmpty();
     }
 

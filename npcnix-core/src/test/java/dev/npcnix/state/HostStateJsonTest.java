@@ -3,11 +3,14 @@ package dev.npcnix.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.ErrorClass;
 import dev.npcnix.StateException;
+import dev.npcnix.activate.Operation;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,21 +18,28 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** state.json is written and read by hand: both directions must agree on every field, and with the format data binding wrote. */
+/** state.json is written and read by hand: both directions agree on every field, the bytes are pinned, old files read. */
 class HostStateJsonTest {
     @TempDir
     Path tmp;
 
-    private static HostState full() {
+    private static final RemoteUri S3 = RemoteUri.parse("s3://b/k.npcnix");
+    private static final ConfigurationName CANARY = ConfigurationName.of("web-canary");
+
+    static HostState full() {
         return HostState.empty()
-                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-02T03:04:05.123456789Z"), 1234, "s3://b/k.npcnix",
-                        "0123abcd", "beef", "web", "switch", HostState.Result.ACTIVATED, null, null))
-                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-03T00:00:00Z"), 7, "file:///srv/x.npcnix",
-                        "e2", "sha2", "web-canary", "boot", HostState.Result.FAILED, "deterministic", "nixos-rebuild exited 1: \"x\"\n"))
-                .withQuarantine(new HostState.Quarantine("s3://b/k.npcnix", "e2", "sha2", "web-canary",
-                        Instant.parse("2026-01-03T00:00:01Z"), "boom ü"))
+                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-02T03:04:05.123456789Z"), 1234, S3,
+                        new Etag("0123abcd"), "beef", ConfigurationName.of("web"), Operation.SWITCH, HostState.Result.ACTIVATED,
+                        null, null))
+                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-03T00:00:00Z"), 7, RemoteUri.parse("file:///srv/x.npcnix"),
+                        new Etag("e2"), "sha2", CANARY, Operation.BOOT, HostState.Result.FAILED, ErrorClass.DETERMINISTIC,
+                        "nixos-rebuild exited 1: \"x\"\n"))
+                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-03T00:01:00Z"), 9, S3, new Etag("e3"), null, CANARY,
+                        Operation.SWITCH, HostState.Result.FAILED, ErrorClass.LOCAL, "/var/lib/npcnix/tmp/x: No space left on device"))
+                .withQuarantine(new HostState.Quarantine(S3, new Etag("e2"), "sha2", CANARY, Instant.parse("2026-01-03T00:00:01Z"),
+                        "boom ü"))
                 .withHighestSequence(42)
-                .withLastSeen(new HostState.LastSeen("s3://b/k.npcnix", "e2", "web-canary"));
+                .withLastSeen(new HostState.LastSeen(S3, new Etag("e2"), CANARY));
     }
 
     @Test
@@ -40,17 +50,29 @@ class HostStateJsonTest {
     }
 
     @Test
-    void theBytesAreThoseDataBindingWroteBefore() throws Exception {
-        ObjectMapper binding = new ObjectMapper()
-                .registerModule(new JavaTimeModule())
-                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(SerializationFeature.INDENT_OUTPUT);
-        HostState withNulls = full().withQuarantine(new HostState.Quarantine("r", null, null, "web", null, null))
-                .withLastSeen(new HostState.LastSeen("r", null, null));
-        for (HostState s : new HostState[] {HostState.empty(), full(), withNulls}) {
-            assertThat(new String(HostStateJson.write(s), StandardCharsets.UTF_8)).isEqualTo(binding.writeValueAsString(s));
-        }
+    void theBytesArePinnedSnakeCaseWithLowercaseValues() throws Exception {
+        assertThat(new String(HostStateJson.write(full()), StandardCharsets.UTF_8)).isEqualTo(resource("state-golden.json"));
+    }
+
+    @Test
+    void aFileTheReleasedVersionWroteStillReads() throws Exception {
+        // uppercase results and the error class as free text, as 0.1 wrote them
+        String old = "{\"history\" : [ {\"started_at\" : \"2026-01-02T03:04:05Z\", \"duration_millis\" : 5,"
+                + " \"remote\" : \"s3://b/k.npcnix\", \"etag\" : \"e1\", \"sha256\" : \"beef\", \"configuration\" : \"web\","
+                + " \"operation\" : \"switch\", \"result\" : \"ACTIVATED\"}, {\"started_at\" : \"2026-01-02T03:05:00Z\","
+                + " \"duration_millis\" : 6, \"remote\" : \"s3://b/k.npcnix\", \"etag\" : \"e2\", \"configuration\" : \"web\","
+                + " \"operation\" : \"switch\", \"result\" : \"FAILED\", \"error_class\" : \"deterministic\", \"message\" : \"m\"} ],"
+                + " \"quarantined\" : [ {\"remote\" : \"s3://b/k.npcnix\", \"etag\" : \"e2\", \"sha256\" : null,"
+                + " \"configuration\" : \"web\", \"at\" : \"2026-01-02T03:05:06Z\", \"reason\" : \"m\"} ], \"highest_sequence\" : 0,"
+                + " \"last_seen\" : {\"remote\" : \"s3://b/k.npcnix\", \"etag\" : \"e2\", \"configuration\" : \"web\"}}";
+        HostState s = HostStateJson.read(old.getBytes(StandardCharsets.UTF_8));
+        assertThat(s.history()).extracting(HostState.Attempt::result)
+                .containsExactly(HostState.Result.ACTIVATED, HostState.Result.FAILED);
+        assertThat(s.history().get(1).errorClass()).isEqualTo(ErrorClass.DETERMINISTIC);
+        assertThat(s.quarantineFor(S3, new Etag("e2"), null, ConfigurationName.of("web"))).isPresent();
+        assertThat(s.lastSeen().isFor(S3, ConfigurationName.of("web"))).isTrue();
+        assertThat(new String(HostStateJson.write(s), StandardCharsets.UTF_8)).as("rewritten in the new form")
+                .contains("\"result\" : \"activated\"").doesNotContain("ACTIVATED");
     }
 
     @Test
@@ -80,7 +102,7 @@ class HostStateJsonTest {
         assertThat(s.lastSeen()).isNull();
         assertThat(s.highestSequence()).isEqualTo(3);
         assertThat(s.history()).singleElement().satisfies(a -> {
-            assertThat(a.etag()).isEqualTo("e");
+            assertThat(a.etag()).isEqualTo(new Etag("e"));
             assertThat(a.startedAt()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
             assertThat(a.durationMillis()).isEqualTo(5);
             assertThat(a.result()).isNull();
@@ -93,10 +115,17 @@ class HostStateJsonTest {
         DataDir dir = DataDir.open(tmp);
         Path file = tmp.resolve(DataDir.STATE_FILE);
         for (String bad : new String[] {"{\"history\": 5}", "{\"history\": [", "[]", "{\"history\": [{\"result\": \"WON\"}]}",
-                "{\"quarantined\": [{\"at\": \"yesterday\"}]}", "{} {}"}) {
+                "{\"quarantined\": [{\"at\": \"yesterday\"}]}", "{} {}", "{\"last_seen\": {\"remote\": \"ftp://x/y\"}}",
+                "{\"history\": [{\"configuration\": \"no spaces\"}]}", "{\"history\": [{\"error_class\": \"cosmic\"}]}"}) {
             Files.writeString(file, bad);
             assertThatThrownBy(dir::loadState).as(bad).isInstanceOf(StateException.class)
                     .hasMessageContaining("state.json").hasMessageContaining("not a valid state file");
+        }
+    }
+
+    static String resource(String name) throws IOException {
+        try (InputStream in = HostStateJsonTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }

@@ -203,4 +203,17 @@ class HttpStoreTest extends RemoteStoreContract {
                     .hasMessage("remote " + remote + ": the server sends neither ETag nor Last-Modified, so changes cannot be detected");
         }
     }
+
+    @Test
+    void aRedirectIsFollowedToTheRelease() throws IOException {
+        RemoteUri target = newRemote();
+        byte[] bytes = randomBytes(500);
+        publish(target, bytes);
+        try (CannedHttpServer moved = new CannedHttpServer("HTTP/1.1 302 Found\r\nLocation: " + target.uri()
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false)) {
+            RemoteUri remote = new RemoteUri(moved.uri("/prod.npcnix"));
+            FetchResult result = store().fetch(remote, Optional.empty());
+            assertThat(readAll(result)).isEqualTo(bytes);
+        }
+    }
 }

@@ -274,24 +274,24 @@ class S3StoreTest extends RemoteStoreContract {
                 Optional.empty(), Optional.empty());
         StoreSettings defaultEnv = StoreSettings.of(Map.of("AWS_DEFAULT_REGION", "eu-west-2"), Optional.empty(), Optional.empty());
 
-        assertThat(S3Store.region(env.withRegion(Optional.of("ap-south-1")), Optional::empty)).isEqualTo(Region.AP_SOUTH_1);
-        assertThat(S3Store.region(env, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.EU_WEST_3);
-        assertThat(S3Store.region(defaultEnv, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.EU_WEST_2);
-        assertThat(S3Store.region(none, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.US_WEST_2);
-        assertThat(S3Store.region(none, Optional::empty)).isEqualTo(Region.US_EAST_1);
+        assertThat(S3Clients.region(env.withRegion(Optional.of("ap-south-1")), Optional::empty)).isEqualTo(Region.AP_SOUTH_1);
+        assertThat(S3Clients.region(env, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.EU_WEST_3);
+        assertThat(S3Clients.region(defaultEnv, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.EU_WEST_2);
+        assertThat(S3Clients.region(none, () -> Optional.of(Region.US_WEST_2))).isEqualTo(Region.US_WEST_2);
+        assertThat(S3Clients.region(none, Optional::empty)).isEqualTo(Region.US_EAST_1);
     }
 
     @Test
     void credentialsFromTheEnvironmentElseTheDefaultChain() {
-        assertThat(S3Store.credentials(Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret")))
+        assertThat(S3Clients.credentials(Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret")))
                 .isInstanceOfSatisfying(StaticCredentialsProvider.class,
                         p -> assertThat(p.resolveCredentials()).isInstanceOf(AwsBasicCredentials.class));
-        assertThat(S3Store.credentials(Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret",
+        assertThat(S3Clients.credentials(Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret",
                         "AWS_SESSION_TOKEN", "token")))
                 .isInstanceOfSatisfying(StaticCredentialsProvider.class,
                         p -> assertThat(p.resolveCredentials()).isInstanceOfSatisfying(AwsSessionCredentials.class,
                                 c -> assertThat(c.sessionToken()).isEqualTo("token")));
-        assertThat(S3Store.credentials(Map.of("AWS_ACCESS_KEY_ID", "id"))).isInstanceOf(DefaultCredentialsProvider.class);
-        assertThat(S3Store.credentials(Map.of("AWS_PROFILE", "ops"))).isInstanceOf(DefaultCredentialsProvider.class);
+        assertThat(S3Clients.credentials(Map.of("AWS_ACCESS_KEY_ID", "id"))).isInstanceOf(DefaultCredentialsProvider.class);
+        assertThat(S3Clients.credentials(Map.of("AWS_PROFILE", "ops"))).isInstanceOf(DefaultCredentialsProvider.class);
     }
 }

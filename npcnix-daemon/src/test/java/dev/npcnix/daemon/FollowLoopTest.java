@@ -5,74 +5,53 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.StateException;
-import dev.npcnix.activate.Activators;
-import dev.npcnix.archive.PackOptions;
-import dev.npcnix.follow.FollowOptions;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.follow.Sleeper;
-import dev.npcnix.publish.Publisher;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
-import dev.npcnix.store.RemoteStore;
-import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
-import dev.npcnix.store.StoreSettings;
 import dev.npcnix.testing.FakeNixosRebuild;
-import dev.npcnix.testing.Fixtures;
 import dev.npcnix.testing.TestClock;
-import java.nio.file.Path;
+import dev.npcnix.testing.host.HostFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The loop with the real poll step on a file store, a test clock and a sleeper that moves it. */
 class FollowLoopTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final HostFixture host = new HostFixture();
 
-    private final TestClock clock = TestClock.at("2026-03-01T12:00:00Z");
     private final List<Duration> sleeps = new ArrayList<>();
     private final List<PollOutcome> outcomes = new ArrayList<>();
     private boolean stop;
+    private TestClock clock;
     private FakeNixosRebuild rebuild;
-    private RemoteStores stores;
     private DataDir dataDir;
     private RemoteUri remote;
-    private Path flake;
 
     @BeforeEach
     void setUp() {
-        rebuild = FakeNixosRebuild.install(tmp.resolve("fake"));
-        stores = new RemoteStores(StoreSettings.of(Map.of(), Optional.empty(), Optional.empty()));
-        dataDir = DataDir.open(tmp.resolve("data"));
-        flake = Fixtures.webFlake(tmp.resolve("flake"));
-        remote = RemoteUri.of(tmp.resolve("store/prod.npcnix"));
+        clock = host.clock();
+        rebuild = host.rebuild();
+        dataDir = host.dataDir();
+        remote = host.remote();
         // freshly bootstrapped: the poll interval starts at its minimum
-        dataDir.storeSettings(Settings.empty().withRemote(remote).withConfiguration(ConfigurationName.of("web"))
-                .withLastReconfiguration(clock.instant(), null, ConfigurationName.of("web")));
-    }
-
-    @AfterEach
-    void tearDown() {
-        stores.close();
+        dataDir.storeSettings(dataDir.loadSettings().withLastReconfiguration(clock.instant(), null, HostFixture.WEB));
     }
 
     private void publish() {
-        new Publisher(stores, tmp.resolve("ptmp")).publish(flake, remote, PackOptions.defaults(), RemoteStore.TransferListener.NONE);
+        host.publish();
     }
 
     private FollowLoop loop(ExitPolicy policy, IntConsumer afterSleep) {
-        Follower follower = new Follower(dataDir, stores, Activators.nixosRebuild(rebuild.env(), Optional.empty()), clock,
-                FollowOptions.defaults());
+        Follower follower = host.follower();
         Sleeper sleeper = d -> {
             sleeps.add(d);
             clock.advance(d);

@@ -41,6 +41,11 @@ public final class FaultyHttpProxy implements AutoCloseable {
         SLOW_DOWN_503,
         /** {@code 403 AccessDenied}. */
         FORBIDDEN_403,
+        /**
+         * {@code 403} to every HEAD, other requests forwarded: how S3 answers the HEAD of a missing key to a
+         * caller without {@code s3:ListBucket} (a publisher with PutObject and GetObject only).
+         */
+        FORBIDDEN_403_ON_HEAD,
         /** {@code 404 NoSuchKey}. */
         NOT_FOUND_404,
         /** Take the request and never answer; the client's read timeout must end it. */
@@ -179,6 +184,14 @@ public final class FaultyHttpProxy implements AutoCloseable {
                 requests.incrementAndGet();
                 HttpWire.Head head = HttpWire.Head.parse(rawHead);
                 String method = head.firstLine().split(" ", 2)[0];
+                if ("100-continue".equalsIgnoreCase(head.headers().getOrDefault("expect", "").strip())) {
+                    // Answer it here and forward without it: the body is read before anything is forwarded,
+                    // and a client would otherwise wait seconds for a 100 that never comes.
+                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    rawHead = new String(rawHead, StandardCharsets.ISO_8859_1).replaceAll("(?im)^expect:[^\r\n]*\r\n", "")
+                            .getBytes(StandardCharsets.ISO_8859_1);
+                }
                 byte[] body = readRequestBody(in, head);
                 Fault now = fault;
                 switch (now) {
@@ -193,6 +206,12 @@ public final class FaultyHttpProxy implements AutoCloseable {
                     case FORBIDDEN_403 -> {
                         answer(out, 403, "Forbidden", "AccessDenied", "Access Denied", method, "");
                         return;
+                    }
+                    case FORBIDDEN_403_ON_HEAD -> {
+                        if ("HEAD".equals(method)) {
+                            answer(out, 403, "Forbidden", "AccessDenied", "Access Denied", method, "");
+                            return;
+                        }
                     }
                     case NOT_FOUND_404 -> {
                         answer(out, 404, "Not Found", "NoSuchKey", "The specified key does not exist.", method, "");

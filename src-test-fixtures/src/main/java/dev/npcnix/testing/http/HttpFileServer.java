@@ -148,11 +148,12 @@ public final class HttpFileServer implements AutoCloseable {
             ex.sendResponseHeaders(status, -1);
             return;
         }
+        // Counted before it is sent: a client may have read it all before this thread runs on.
+        traffic.responseBody(body.length);
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
         }
-        traffic.responseBody(body.length);
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

@@ -1,0 +1,138 @@
+package dev.npcnix.follow;
+
+import dev.npcnix.ConfigurationName;
+import dev.npcnix.ErrorClass;
+import dev.npcnix.NpcnixException;
+import dev.npcnix.local.LocalException;
+import dev.npcnix.state.DataDir;
+import dev.npcnix.state.HostState;
+import dev.npcnix.state.Settings;
+import dev.npcnix.store.Etag;
+import dev.npcnix.store.RemoteUri;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last stage: what the poll did, written to the data dir ({@code config.json} says what is applied,
+ * {@code state.json} keeps the attempt, the quarantine and the release dealt with). A dry run writes
+ * nothing and remembers the release it dealt with in memory only. Also the one that knows which ETag the
+ * next poll sends, since it is what was recorded.
+ */
+final class Recorder {
+    private static final Logger log = LoggerFactory.getLogger(Recorder.class);
+
+    private final DataDir dataDir;
+    private final Clock clock;
+    private final FollowOptions options;
+    /** What a dry run would have recorded as {@code last_seen}. */
+    private HostState.LastSeen dryRunLastSeen;
+
+    Recorder(DataDir dataDir, Clock clock, FollowOptions options) {
+        this.dataDir = dataDir;
+        this.clock = clock;
+        this.options = options;
+    }
+
+    /** The ETag to ask the store about: the release last dealt with, else the one last applied. */
+    Optional<Etag> known(Settings settings, HostState state, RemoteUri remote, ConfigurationName configuration) {
+        HostState.LastSeen seen = options.dryRun() && dryRunLastSeen != null ? dryRunLastSeen : state.lastSeen();
+        if (seen != null && seen.isFor(remote, configuration)) {
+            return Optional.ofNullable(seen.etag());
+        }
+        return settings.lastApplied(configuration) ? settings.lastEtag() : Optional.empty();
+    }
+
+    /** A release applied: config.json first (it says what is applied), then the attempt in state.json. */
+    PollOutcome activated(Activate.Activation activation, Poll poll) {
+        Release release = activation.release();
+        if (options.dryRun()) {
+            dryRunLastSeen = poll.seen(release.etag());
+        } else {
+            // A crash before state.json is written loses only a history line.
+            dataDir.storeSettings(dataDir.loadSettings().withLastReconfiguration(clock.instant(), release.etag(),
+                    poll.configuration()));
+            // state.json as it is now, not as the poll found it: `npcnix retry` takes no lock and may
+            // have run during a long activation
+            HostState next = dataDir.loadState()
+                    .withAttempt(attempt(poll, activation.took(), release, HostState.Result.ACTIVATED, null))
+                    .withLastSeen(poll.seen(release.etag()));
+            if (activation.flake().sequence().isPresent()) {
+                next = next.withHighestSequence(activation.flake().sequence().getAsLong());
+            }
+            dataDir.storeState(next);
+            log.info("activated release {} of {} as {} in {} s", release.shortId(), poll.remote(), poll.configuration(),
+                    activation.took().toSeconds());
+        }
+        return new PollOutcome.Activated(release, poll.configuration(), activation.took());
+    }
+
+    /** The poll ended early: remembers the release it dealt with, if it changed. */
+    PollOutcome stopped(Step.Stop<?> stop, Poll poll) {
+        stop.seen().ifPresent(seen -> {
+            if (options.dryRun()) {
+                dryRunLastSeen = seen;
+            } else if (!seen.equals(poll.state().lastSeen())) {
+                dataDir.storeState(dataDir.loadState().withLastSeen(seen));
+            }
+        });
+        return stop.outcome();
+    }
+
+    /**
+     * A failed poll. Without a release (the store failed before it was read) nothing is recorded. Otherwise the attempt is;
+     * a deterministic failure also quarantines the release. A failure to record a local failure (the disk
+     * that just filled up) is logged, not thrown: the poll's outcome is the first failure.
+     */
+    PollOutcome failed(Optional<Release> known, NpcnixException e, Poll poll, Runnable recording) {
+        Duration took = Duration.between(poll.started(), clock.instant());
+        ErrorClass errorClass = e.errorClass();
+        if (errorClass == ErrorClass.TRANSIENT && known.isPresent() && known.get().sha256() == null) {
+            known = Optional.empty(); // the store failed before the release was read: an outage, not an attempt
+        }
+        if (known.isEmpty()) {
+            if (errorClass == ErrorClass.LOCAL) {
+                log.error("poll of {} failed on this host, will retry: {}", poll.remote(), e.getMessage());
+            } else {
+                log.error("poll of {} failed: {}", poll.remote(), e.getMessage());
+            }
+            return new PollOutcome.Failed(Optional.empty(), e);
+        }
+        Release release = known.get();
+        switch (errorClass) {
+            case LOCAL -> log.error("release {} of {}: failed on this host, will retry: {}", release.shortId(), poll.remote(),
+                    e.getMessage());
+            case TRANSIENT -> log.error("release {} of {}: transient failure, will retry: {}", release.shortId(),
+                    poll.remote(), e.getMessage());
+            case DETERMINISTIC -> log.error("release {} of {} failed for {} and is quarantined (publish a fix, or npcnix retry): {}",
+                    release.shortId(), poll.remote(), poll.configuration(), e.getMessage());
+        }
+        if (!options.dryRun()) {
+            recording.run();
+            try {
+                HostState next = dataDir.loadState() // as it is now (see above)
+                        .withAttempt(attempt(poll, took, release, HostState.Result.FAILED, e));
+                if (errorClass == ErrorClass.DETERMINISTIC) {
+                    next = next.withQuarantine(new HostState.Quarantine(poll.remote(), release.etag(), release.sha256(),
+                            poll.configuration(), clock.instant(), e.getMessage()))
+                            .withLastSeen(poll.seen(release.etag()));
+                }
+                dataDir.storeState(next);
+            } catch (LocalException recordFailure) {
+                log.warn("cannot record the failure: {}", recordFailure.getMessage());
+                // Not quarantined after all: the next poll tries the release again, after a local backoff.
+                return new PollOutcome.Failed(known, errorClass == ErrorClass.LOCAL ? e : recordFailure);
+            }
+        }
+        return new PollOutcome.Failed(known, e);
+    }
+
+    private HostState.Attempt attempt(Poll poll, Duration took, Release release, HostState.Result result,
+            NpcnixException error) {
+        return new HostState.Attempt(poll.started(), took.toMillis(), release.remote(), release.etag(), release.sha256(),
+                poll.configuration(), options.operation(), result, error == null ? null : error.errorClass(),
+                error == null ? null : error.getMessage());
+    }
+}
