@@ -9,6 +9,8 @@ import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -31,7 +33,7 @@ public final class FollowLoop {
     private final Sleeper sleeper;
     private final BooleanSupplier stopRequested;
     private final ExitPolicy exitPolicy;
-    private Consumer<PollOutcome> observer = o -> { };
+    private final List<Consumer<PollOutcome>> observers = new ArrayList<>();
 
     public FollowLoop(Follower follower, DataDir dataDir, Clock clock, RandomGenerator random, Sleeper sleeper,
             BooleanSupplier stopRequested, ExitPolicy exitPolicy) {
@@ -44,9 +46,12 @@ public final class FollowLoop {
         this.exitPolicy = exitPolicy;
     }
 
-    /** Sees every outcome (metrics, tests). */
-    public FollowLoop observe(Consumer<PollOutcome> newObserver) {
-        this.observer = newObserver;
+    /**
+     * Adds an observer of every outcome, called in the order added after each poll (reports, metrics, hooks,
+     * tests). An observer that throws is logged; the loop and the other observers go on.
+     */
+    public FollowLoop observe(Consumer<PollOutcome> observer) {
+        observers.add(observer);
         return this;
     }
 
@@ -70,7 +75,13 @@ public final class FollowLoop {
                 log.error("{}", e.getMessage());
                 outcome = new PollOutcome.Failed(Optional.empty(), new TransientState(e));
             }
-            observer.accept(outcome);
+            for (Consumer<PollOutcome> observer : observers) {
+                try {
+                    observer.accept(outcome);
+                } catch (RuntimeException e) {
+                    log.warn("after the poll: {}", e.toString());
+                }
+            }
             Optional<Integer> exit = exitPolicy.exitCodeAfter(outcome);
             if (exit.isPresent()) {
                 return exit.get();
