@@ -49,6 +49,9 @@ final class FollowCommand implements Callable<Integer> {
     @Mixin
     ActivationOptions activation;
 
+    @Mixin
+    FleetOptions fleet;
+
     @Override
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
@@ -56,14 +59,21 @@ final class FollowCommand implements Callable<Integer> {
         ExitPolicy policy = ExitPolicy.parse(once);
         DataDir dataDir = root.openDataDir();
         Settings settings = host.apply(dataDir.loadSettings(), storeOptions);
-        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, follower -> {
+        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, (follower, stores) -> {
             Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
             ctx.signals().accept(shutdown);
             startLine(settings, policy).ifPresent(ctx.err()::println);
             PollOutcome[] last = {null};
-            int code = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
+            FollowLoop loop = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
                     ctx.sleeper().orElse(shutdown.sleeper()), shutdown::isRequested, policy)
-                    .observe(outcome -> last[0] = outcome).run();
+                    .observe(outcome -> last[0] = outcome);
+            // After the record, in this order: the report (what the fleet sees), the metrics file, the hooks.
+            var reporter = fleet.reporter(ctx, dataDir, stores, activation.dryRun);
+            reporter.ifPresent(r -> loop.observe(r::afterPoll));
+            FleetOptions.reportActivating(follower, reporter);
+            fleet.metrics(ctx, dataDir, reporter).ifPresent(m -> loop.observe(m::afterPoll));
+            fleet.hooks(ctx, dataDir, reporter).ifPresent(h -> loop.observe(h::afterPoll));
+            int code = loop.run();
             if (policy == ExitPolicy.ANY && last[0] instanceof PollOutcome.Unchanged unchanged) {
                 ctx.out().println("up to date: release " + unchanged.etag() + " of " + settings.remote().map(Object::toString).orElse("?")
                         + " (" + settings.configuration().map(Object::toString).orElse("?") + ")");

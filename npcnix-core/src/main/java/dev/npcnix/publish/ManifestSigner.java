@@ -41,7 +41,7 @@ final class ManifestSigner {
     private static final Logger log = LoggerFactory.getLogger(ManifestSigner.class);
 
     /** Either the remote already holds this tree signed by this key, or the signed archive was written. */
-    record Outcome(Optional<PublishResult> unchanged, PackResult packed) {
+    record Outcome(Optional<PublishResult> unchanged, PackResult packed, long sequence) {
     }
 
     private ManifestSigner() {
@@ -79,7 +79,7 @@ final class ManifestSigner {
                         sha = Digests.sha256Hex(in);
                     }
                     return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
-                            entries.size(), true)), packed);
+                            entries.size(), true)), packed, previous);
                 }
             }
         }
@@ -95,7 +95,7 @@ final class ManifestSigner {
             signed = FlakeArchive.pack(tree, out, options.withIncludes(Set.of()));
         }
         log.info("signed release for {} with key {}, sequence {}", remote, signing.key().name(), sequence);
-        return new Outcome(Optional.empty(), new PackResult(signed.entries(), signed.contentBytes(), packed.warnings()));
+        return new Outcome(Optional.empty(), new PackResult(signed.entries(), signed.contentBytes(), packed.warnings()), sequence);
     }
 
     /** The manifest of the release the remote holds now, unverified (only used to compare and to pick a sequence). */
