@@ -60,6 +60,17 @@ let
     bootstrap.enable = true;
   };
   imageWithoutRemote = evalHost { bootstrap.enable = true; };
+  fleet = evalHost {
+    hostId = "web-1";
+    reportInterval = "6h";
+    metrics.enable = true;
+    hooks = {
+      onSuccess = "notify ok";
+      onFailure = "notify \"$NPCNIX_ERROR\"";
+      timeout = "2m";
+    };
+  };
+  noReports = evalHost { reports.enable = false; };
 
   # Only the npcnix module's assertions: the rest of NixOS is not under test here.
   failedAssertions =
@@ -108,6 +119,8 @@ let
     "a.example-1:AAAA"
     "--activation-timeout"
     "2h"
+    "--report-interval"
+    "3h"
     "--verbose"
   ];
   expectedMinimal = exec [
@@ -127,6 +140,8 @@ let
     "switch"
     "--activation-timeout"
     "1h"
+    "--report-interval"
+    "3h"
   ];
   expectedImage = exec [
     npcnix
@@ -315,5 +330,38 @@ in
     what = "bootstrap.enable without a remote or an EC2 source is rejected";
     ok = lib.any (lib.hasPrefix "services.npcnix.bootstrap.enable") (failedAssertions imageWithoutRemote);
     got = failedAssertions imageWithoutRemote;
+  }
+  {
+    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout";
+    ok =
+      lib.hasSuffix (exec [
+        "--host-id"
+        "web-1"
+        "--report-interval"
+        "6h"
+        "--metrics-file"
+        "/var/lib/prometheus-node-exporter-text-files/npcnix.prom"
+        "--on-success"
+        "notify ok"
+        "--on-failure"
+        "notify \"$$NPCNIX_ERROR\"" # systemd's escape of $: the shell sees $NPCNIX_ERROR
+        "--hook-timeout"
+        "2m"
+      ]) (svc fleet).serviceConfig.ExecStart
+      && fleet.services.prometheus.exporters.node.enabledCollectors == [ "textfile" ]
+      && fleet.services.prometheus.exporters.node.extraFlags == [
+        "--collector.textfile.directory=/var/lib/prometheus-node-exporter-text-files"
+      ]
+      && lib.elem "d /var/lib/prometheus-node-exporter-text-files 0755 root root -" fleet.systemd.tmpfiles.rules
+      && minimal.services.prometheus.exporters.node.enabledCollectors == [ ];
+    got = (svc fleet).serviceConfig.ExecStart;
+  }
+  {
+    what = "reports.enable = false passes --no-reports and no interval; a bad host id is refused";
+    ok =
+      lib.hasSuffix (exec [ "--no-reports" ]) (svc noReports).serviceConfig.ExecStart
+      && !(lib.hasInfix "--report-interval" (svc noReports).serviceConfig.ExecStart)
+      && rejects { hostId = "../etc"; };
+    got = (svc noReports).serviceConfig.ExecStart;
   }
 ]

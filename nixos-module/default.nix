@@ -98,6 +98,19 @@ let
       (toString cfg.maxSleepAfterHours)
     ]
     ++ activationArgs
+    ++ optionalFlag "--host-id" cfg.hostId
+    ++ (if cfg.reports.enable then [ "--report-interval" cfg.reportInterval ] else [ "--no-reports" ])
+    ++ lib.optionals cfg.metrics.enable [
+      "--metrics-file"
+      "${cfg.metrics.directory}/npcnix.prom"
+    ]
+    ++ optionalFlag "--on-success" cfg.hooks.onSuccess
+    ++ optionalFlag "--on-failure" cfg.hooks.onFailure
+    ++ optionalFlag "--on-rollback" cfg.hooks.onRollback
+    ++ lib.optionals (cfg.hooks.onSuccess != null || cfg.hooks.onFailure != null || cfg.hooks.onRollback != null) [
+      "--hook-timeout"
+      cfg.hooks.timeout
+    ]
     ++ cfg.extraArgs;
 
   bootstrapArgs =
@@ -132,6 +145,8 @@ let
     # flake inputs over git+ssh (as system.autoUpgrade has it)
     pkgs.openssh
     pkgs.coreutils
+    # hooks run in a session of their own (setsid) and their process group is killed (kill)
+    pkgs.util-linux
   ];
 
   # JOURNAL_STREAM is set by systemd itself: with it the daemon logs without
@@ -194,7 +209,14 @@ in
 
     systemd.tmpfiles.rules =
       lib.optional (!dataDirIsStateDirectory) "d ${cfg.dataDir} 0700 root root -"
-      ++ lib.optional (!dataDirIsStateDirectory) "d ${jvmTmpDir} 0700 root root -";
+      ++ lib.optional (!dataDirIsStateDirectory) "d ${jvmTmpDir} 0700 root root -"
+      ++ lib.optional cfg.metrics.enable "d ${cfg.metrics.directory} 0755 root root -";
+
+    # node_exporter's textfile collector reads the metrics file (the exporter itself is the host's choice).
+    services.prometheus.exporters.node = lib.mkIf cfg.metrics.enable {
+      enabledCollectors = [ "textfile" ];
+      extraFlags = [ "--collector.textfile.directory=${cfg.metrics.directory}" ];
+    };
 
     systemd.services.npcnix = {
       description = "npcnix: follow the NixOS configuration published to the remote";
