@@ -2,13 +2,17 @@ package dev.npcnix.cli;
 
 import dev.npcnix.archive.FlakeArchive;
 import dev.npcnix.archive.PackResult;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +51,8 @@ final class PackCommand implements Callable<Integer> {
                     new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
                 result = FlakeArchive.pack(source.src, out, source.packOptions(root.ctx.env()));
             }
+            // Private while written; the finished file gets the usual mode, so that it can be served or shared.
+            Files.setPosixFilePermissions(temp, permissions(0666 & ~umask()));
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             result.warnings().forEach(w -> root.ctx.err().println("npcnix: warning: " + w));
             String sha = HexFormat.of().formatHex(sha256.digest());
@@ -55,5 +61,28 @@ final class PackCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** The process's umask (Linux reports it in /proc/self/status); 022 where it cannot be read. */
+    static int umask() {
+        try (var lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("Umask:")).findFirst()
+                    .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8))
+                    .orElse(0022);
+        } catch (IOException | RuntimeException e) {
+            return 0022;
+        }
+    }
+
+    /** The permissions of a mode's nine low bits (PosixFilePermission lists them from 0400 down to 0001). */
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();
+        for (int i = 0; i < all.length; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                permissions.add(all[i]);
+            }
+        }
+        return permissions;
     }
 }
