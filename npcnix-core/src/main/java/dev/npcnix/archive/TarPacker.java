@@ -11,14 +11,19 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +46,7 @@ final class TarPacker {
     private final Path root;
     private final PackOptions options;
     private final int workers;
+    private final FileTime mtime;
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private final List<String> warnings = new ArrayList<>();
     private int entries;
@@ -50,6 +56,8 @@ final class TarPacker {
         this.root = root;
         this.options = options;
         this.workers = workers;
+        // Whole seconds: a fraction would make commons-compress add a PAX header per entry.
+        this.mtime = FileTime.from(Instant.ofEpochSecond(options.mtime().getEpochSecond()));
     }
 
     static PackResult pack(Path src, OutputStream out, PackOptions options) {
@@ -88,15 +96,17 @@ final class TarPacker {
     }
 
     private void write(OutputStream out) throws IOException {
-        // Closing the zstd stream ends its frame, and closes only our shield.
-        try (ZstdOutputStream zstd = new ZstdOutputStream(new NonClosingOutputStream(out), options.level())) {
+        // The tar stream closes the zstd stream (ending its frame), which closes only our shield.
+        try (ZstdOutputStream zstd = new ZstdOutputStream(new NonClosingOutputStream(out), options.level());
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(zstd, StandardCharsets.UTF_8.name())) {
             zstd.setChecksum(true);
             // Compress on zstd worker threads while this one reads files. Streaming output is the same
-            // for any number of workers >= 1 (only the single-threaded mode differs), and for any way
-            // the input is cut into writes, so the bytes do not depend on the machine; they also match
-            // what the zstd command line writes.
+            // for any number of workers >= 1 (only the single-threaded mode differs), so the bytes do
+            // not depend on the machine; they also match what the zstd command line writes.
             zstd.setWorkers(workers);
-            TarWriter tar = new TarWriter(zstd, options.mtime().getEpochSecond(), BUFFER_SIZE);
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
+            tar.setAddPaxHeadersForNonAsciiNames(false);
             walk(tar);
             tar.finish();
         }
@@ -104,7 +114,7 @@ final class TarPacker {
     }
 
     /** Depth-first, children sorted so that the whole stream is in byte order of the relative path. */
-    private void walk(TarWriter tar) throws IOException {
+    private void walk(TarArchiveOutputStream tar) throws IOException {
         Deque<Node> stack = new ArrayDeque<>();
         pushChildren(stack, root, "", true);
         while (!stack.isEmpty()) {
@@ -154,17 +164,20 @@ final class TarPacker {
         return !attrs.isDirectory() || options.includes().isEmpty() || options.includes().contains(topLevelName);
     }
 
-    private void putDirectory(TarWriter tar, Node node) throws IOException {
-        tar.putEntry(node.relative() + "/", TarWriter.DIRECTORY, DIR_MODE, 0, null);
-        tar.closeEntry();
+    private void putDirectory(TarArchiveOutputStream tar, Node node) throws IOException {
+        TarArchiveEntry entry = entry(node.relative() + "/", TarConstants.LF_DIR, DIR_MODE);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
         entries++;
     }
 
-    private void putFile(TarWriter tar, Node node) throws IOException {
+    private void putFile(TarArchiveOutputStream tar, Node node) throws IOException {
         boolean exec = node.attrs().permissions().contains(PosixFilePermission.OWNER_EXECUTE);
         long size = node.attrs().size();
+        TarArchiveEntry entry = entry(node.relative(), TarConstants.LF_NORMAL, exec ? EXEC_MODE : FILE_MODE);
+        entry.setSize(size);
         try (InputStream in = Files.newInputStream(node.path(), LinkOption.NOFOLLOW_LINKS)) {
-            tar.putEntry(node.relative(), TarWriter.FILE, exec ? EXEC_MODE : FILE_MODE, size, null);
+            tar.putArchiveEntry(entry);
             long remaining = size;
             while (remaining > 0) {
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
@@ -176,12 +189,12 @@ final class TarPacker {
             }
             // A file that grew while packed is cut at the size announced in its header.
         }
-        tar.closeEntry();
+        tar.closeArchiveEntry();
         entries++;
         contentBytes += size;
     }
 
-    private void putSymlink(TarWriter tar, Node node) throws IOException {
+    private void putSymlink(TarArchiveOutputStream tar, Node node) throws IOException {
         Path target = Files.readSymbolicLink(node.path());
         String targetText = target.toString();
         if (targetText.indexOf(UNDECODABLE) >= 0) {
@@ -196,8 +209,10 @@ final class TarPacker {
             warn("skipped symlink " + node.relative() + " -> " + targetText + ": points outside the flake");
             return;
         }
-        tar.putEntry(node.relative(), TarWriter.SYMLINK, SYMLINK_MODE, 0, targetText);
-        tar.closeEntry();
+        TarArchiveEntry entry = entry(node.relative(), TarConstants.LF_SYMLINK, SYMLINK_MODE);
+        entry.setLinkName(targetText);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
         entries++;
     }
 
@@ -217,6 +232,17 @@ final class TarPacker {
             }
         }
         return false;
+    }
+
+    private TarArchiveEntry entry(String name, byte type, int mode) {
+        TarArchiveEntry entry = new TarArchiveEntry(name, type);
+        entry.setMode(mode);
+        entry.setUserId(0);
+        entry.setGroupId(0);
+        entry.setUserName("");
+        entry.setGroupName("");
+        entry.setLastModifiedTime(mtime);
+        return entry;
     }
 
     private void warn(String warning) {

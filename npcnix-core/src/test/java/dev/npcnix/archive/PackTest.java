@@ -100,35 +100,6 @@ class PackTest {
         assertThat(three.toByteArray()).isEqualTo(one.toByteArray()).isEqualTo(pack(src, PackOptions.defaults()));
     }
 
-    /**
-     * The SHA-256 that npcnix 0.1 (tar by Commons Compress) gave this tree: an upgrade of npcnix must not
-     * change the bytes of an unchanged flake, or every host would redeploy it.
-     */
-    @Test
-    void bytesAreThoseEarlierVersionsWrote() throws IOException {
-        Path src = tree(tmp.resolve("src"), List.of("flake.nix", "hosts/web.nix", "日本/設定.nix",
-                "modules/" + "m".repeat(120) + ".nix", "modules/" + "é".repeat(60) + "/x.nix"));
-        Files.write(src.resolve("blob.bin"), new byte[70_000]);
-        Path script = Files.writeString(src.resolve("deploy.sh"), "#!/bin/sh\n");
-        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.createSymbolicLink(src.resolve("current.nix"), Path.of("hosts/web.nix"));
-        Files.createSymbolicLink(src.resolve("long.nix"), Path.of("modules/" + "m".repeat(120) + ".nix"));
-
-        byte[] packed = pack(src, PackOptions.defaults());
-
-        assertThat(java.util.HexFormat.of().formatHex(sha256(packed))).isEqualTo(GOLDEN_SHA256);
-    }
-
-    private static final String GOLDEN_SHA256 = "c5d8a6b515305675e7455e5bb2b25bac80727411b5446bb13e342cd95132f80c";
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void contentChangesTheBytes() throws IOException {
         Path src = tree(tmp.resolve("src"), List.of("flake.nix"));
