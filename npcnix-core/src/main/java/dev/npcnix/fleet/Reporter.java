@@ -89,6 +89,17 @@ public final class Reporter {
         report(true);
     }
 
+    /** When the last report was written (by this process or, read from the data dir, an earlier one). */
+    public Optional<Instant> lastWrittenAt() {
+        loadLastWritten();
+        return Optional.ofNullable(lastWrittenAt);
+    }
+
+    /** The heartbeat interval. */
+    public Duration interval() {
+        return interval;
+    }
+
     /** Whether the last report could not be written (it is tried again after the next poll). */
     public boolean failing() {
         return failing;
