@@ -104,21 +104,7 @@ final class ManifestSigner {
         try (FetchResult.Download d = (FetchResult.Download) store.fetch(remote, Optional.empty())) {
             Files.copy(d.body(), archive);
         }
-        try (InputStream in = Files.newInputStream(archive)) {
-            FlakeArchive.unpack(in, dir, UnpackLimits.defaults());
-        } catch (RuntimeException e) {
-            log.warn("remote {}: current release is unreadable ({}); publishing over it", remote, e.getMessage());
-            return Optional.empty();
-        }
-        Path file = dir.resolve(Manifest.FILE);
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Manifest.parse(Files.readAllBytes(file)));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return ReleaseHistory.manifestOf(archive, dir);
     }
 
     /** Whether the remote's current release verifies with our own key, for this remote (so it needs no republish). */

@@ -161,7 +161,7 @@ public final class ReleaseHistory {
         try (InputStream in = Files.newInputStream(archive)) {
             FlakeArchive.unpack(in, dir, UnpackLimits.defaults());
         } catch (IOException | RuntimeException e) {
-            log.warn("{}: cannot unpack ({}); described as unsigned", archive.getFileName(), e.getMessage());
+            log.warn("{}: cannot unpack ({}); taken as unsigned", archive.getFileName(), e.getMessage());
             return Optional.empty();
         }
         Path file = dir.resolve(Manifest.FILE);
