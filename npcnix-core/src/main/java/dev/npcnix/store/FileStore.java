@@ -238,6 +238,45 @@ final class FileStore implements RemoteStore {
         return listed;
     }
 
+    /** Regular files under the folder at any depth, but hidden ones and those in hidden directories. */
+    @Override
+    public List<Listed> listTree(RemoteUri remote, String folder) {
+        Path dir = Path.of(remote.path() + folder);
+        List<Listed> listed = new ArrayList<>();
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    return !d.equals(dir) && d.getFileName().toString().startsWith(".")
+                            ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && !p.getFileName().toString().startsWith(".")) {
+                        listed.add(new Listed(dir.relativize(p).toString().replace('\\', '/'), attrs.size(),
+                                Optional.of(attrs.lastModifiedTime().toInstant())));
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // removed while listing
+                    }
+                    throw e;
+                }
+            });
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw failure(remote, "list " + dir, e);
+        }
+        listed.sort(Comparator.comparing(Listed::name));
+        return listed;
+    }
+
     @Override
     public void delete(RemoteUri object) {
         try {
