@@ -59,7 +59,7 @@ final class FollowCommand implements Callable<Integer> {
         ExitPolicy policy = ExitPolicy.parse(once);
         DataDir dataDir = root.openDataDir();
         Settings settings = host.apply(dataDir.loadSettings(), storeOptions);
-        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, (follower, stores) -> {
+        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, Optional.ofNullable(fleet.hostId), (follower, stores) -> {
             Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
             ctx.signals().accept(shutdown);
             startLine(settings, policy).ifPresent(ctx.err()::println);

@@ -122,7 +122,8 @@ public final class NpcnixCommand implements Callable<Integer> {
     }
 
     /** The poll step for this host, as {@code follow} and {@code bootstrap} run it. */
-    private dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag) {
+    private dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag,
+            Optional<String> hostId) {
         dev.npcnix.follow.FollowOptions options = dev.npcnix.follow.FollowOptions.defaults()
                 .withOperation(activation.operation)
                 .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys)
@@ -130,7 +131,9 @@ public final class NpcnixCommand implements Callable<Integer> {
                 .withWaitForLock(!activation.noWait)
                 .withDryRun(activation.dryRun)
                 .withNotices(m -> ctx.err().println("npcnix: " + m))
-                .withVerifier(dev.npcnix.sign.ManifestVerifier.forKeys(dir.loadSettings().trustedPublicKeys()));
+                .withVerifier(dev.npcnix.sign.ManifestVerifier.forKeys(dir.loadSettings().trustedPublicKeys()))
+                // resolved when a release first carries a rollout policy (the metadata service is asked then, not at start)
+                .withHostId(() -> dev.npcnix.fleet.HostIds.resolve(hostId, dir, dev.npcnix.fleet.HostIds.system(ctx.env())).value());
         return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
     }
 
@@ -148,7 +151,7 @@ public final class NpcnixCommand implements Callable<Integer> {
      * poll step for this host; the store clients are closed afterwards.
      */
     <T> T runHost(DataDir dir, Settings settings, StoreOptions store, ActivationOptions activation, boolean ignoreEtag,
-            HostRun<T> body) throws InterruptedException {
+            Optional<String> hostId, HostRun<T> body) throws InterruptedException {
         if (!settings.equals(dir.loadSettings())) {
             dir.storeSettings(settings);
         }
@@ -157,7 +160,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
         try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
-            return body.run(follower(dir, stores, activation, ignoreEtag), stores);
+            return body.run(follower(dir, stores, activation, ignoreEtag, hostId), stores);
         }
     }
 

@@ -61,7 +61,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.printf("remote:         %s%n", s.remote().map(Object::toString).orElse("(none)"));
         out.printf("configuration:  %s%n", s.configuration().map(Object::toString).orElse("(none)"));
-        out.printf("state:          %s%n", pause.map(Pause::toString).orElse("active"));
+        HostState.Gated held = heldHere(s, state);
+        out.printf("state:          %s%n", pause.map(Pause::toString).orElse(held == null ? "active"
+                : (held.reason() != null && held.reason().startsWith("halted") ? "held: rollout " + held.rolloutId() + " " + held.reason()
+                        : "waiting for wave " + held.wave() + " of rollout " + held.rolloutId() + " since " + held.since() + " ("
+                        + held.reason() + ")")));
         out.printf("last applied:   %s%n", applied.map(at -> s.lastEtag().map(Etag::value).orElse("local activation")
                 + " (" + s.lastConfiguration().map(Object::toString).orElse("") + ") at " + at + ", "
                 + Durations.format(Duration.between(at, now)) + " ago")
@@ -93,7 +97,9 @@ final class StatusCommand implements Callable<Integer> {
         g.writeStringField("data_dir", dir.root().toString());
         g.writeStringField("remote", s.remote().map(Object::toString).orElse(null));
         g.writeStringField("configuration", s.configuration().map(Object::toString).orElse(null));
-        g.writeStringField("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused").orElse("active"));
+        HostState.Gated held = heldHere(s, state);
+        g.writeStringField("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused")
+                .orElse(held == null ? "active" : "waiting"));
         g.writeStringField("paused_until", pause.filter(p -> p instanceof Pause.Until)
                 .map(p -> ((Pause.Until) p).until().toString()).orElse(null));
         g.writeFieldName("last_applied");
@@ -117,12 +123,24 @@ final class StatusCommand implements Callable<Integer> {
             HostStateJson.writeQuarantine(g, q);
         }
         g.writeEndArray();
+        if (held != null) {
+            HostStateJson.writeGated(g, held);
+        } else {
+            g.writeNullField("rollout");
+        }
         g.writeObjectFieldStart("poll_interval_secs");
         g.writeNumberField("base", base.toSeconds());
         g.writeNumberField("min", base.toSeconds() / 2);
         g.writeNumberField("max", base.toSeconds() * 3 / 2);
         g.writeEndObject();
         g.writeEndObject();
+    }
+
+    /** The release a staged rollout holds back for this host's remote and configuration, or null. */
+    private static HostState.Gated heldHere(Settings s, HostState state) {
+        HostState.Gated g = state.rollout();
+        return g != null && s.remote().filter(g.remote()::equals).isPresent()
+                && s.configuration().filter(g.configuration()::equals).isPresent() ? g : null;
     }
 
     private static String lower(Enum<?> e) {

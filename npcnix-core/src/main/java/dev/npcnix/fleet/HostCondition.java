@@ -20,6 +20,8 @@ public enum HostCondition {
     IN_SYNC,
     /** The remote holds a release this host has not applied yet (it will at its next poll). */
     BEHIND,
+    /** A staged rollout holds the remote's release back: this host's wave is not open yet, or the rollout is halted. */
+    WAITING,
     /** An activation is running now. */
     ACTIVATING,
     /** The last poll failed: the store, the download, the release or its activation. */
@@ -75,6 +77,10 @@ public enum HostCondition {
         }
         if (last.isPresent() && last.get() instanceof PollOutcome.Failed) {
             return FAILING;
+        }
+        if (state.rollout() != null && state.rollout().remote().equals(settings.remote().get())
+                && state.rollout().configuration().equals(settings.configuration().get())) {
+            return WAITING;
         }
         HostState.LastSeen seen = state.lastSeen();
         if (seen != null && seen.isFor(settings.remote().get(), settings.configuration().get()) && seen.etag() != null) {

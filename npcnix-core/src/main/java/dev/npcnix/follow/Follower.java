@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * the stages in order, each with one typed input and output: {@link Fetch} (one conditional request, no
  * body when unchanged) → {@link Download} (a {@link Release} in {@code tmp/}, ETag and SHA-256) →
  * {@link Screen} (quarantined, or applied already) → {@link Unpack} (unpacked and verified in one hashing
- * pass) → {@link Activate} → {@link Recorder} (written atomically). Synchronous; returns a
+ * pass) → {@link Gate} (a staged rollout's wave, halt and leases) → {@link Activate} → {@link Recorder}
+ * (written atomically). A release the gate holds back stays verified in the data dir: while the remote
+ * still has it, the next poll goes from the conditional GET straight to the gate. Synchronous; returns a
  * {@link PollOutcome} and never throws for a failure the loop should survive.
  *
- * <p>Where the next stages go: a rollout gate between {@code unpack} and {@code activate}; safe
+ * <p>Where the next stages go: safe
  * activation (trial, checks, commit or rollback) in place of {@code activate}, its checks carried by
  * {@link Activate.Activation}; reports, metrics and hooks after the record, as observers of the outcome.
  */
@@ -33,7 +35,7 @@ public final class Follower {
     private static final Logger log = LoggerFactory.getLogger(Follower.class);
 
     /** Where a poll is; the daemon defers a shutdown while {@link #ACTIVATING} or {@link #RECORDING}. */
-    public enum Phase { IDLE, FETCHING, UNPACKING, ACTIVATING, RECORDING }
+    public enum Phase { IDLE, FETCHING, UNPACKING, GATING, ACTIVATING, RECORDING }
 
     private final DataDir dataDir;
     private final Clock clock;
@@ -42,6 +44,7 @@ public final class Follower {
     private final Download download;
     private final Screen screen;
     private final Unpack unpack;
+    private final Gate gate;
     private final Activate activate;
     private final Recorder recorder;
     private volatile Phase phase = Phase.IDLE;
@@ -56,6 +59,7 @@ public final class Follower {
         this.download = new Download(options.maxDownloadBytes());
         this.screen = new Screen();
         this.unpack = new Unpack(options.limits(), options.verifier());
+        this.gate = new Gate(dataDir, stores, clock, options);
         this.activate = new Activate(activator, clock, options);
         this.recorder = new Recorder(dataDir, clock, options);
         this.ignoreEtagPending = options.ignoreEtag();
@@ -100,23 +104,40 @@ public final class Follower {
             Poll poll = new Poll(remote, configuration, settings, state,
                     ignoreEtagPending ? Optional.empty() : recorder.known(settings, state, remote, configuration),
                     ignoreEtagPending, clock.instant(), workspace);
-            PollOutcome outcome = Pipeline.start(poll, this::enter)
-                    .then(Phase.FETCHING, fetch)
-                    .then(Phase.FETCHING, download)
-                    .then(Phase.FETCHING, screen)
-                    .then(Phase.UNPACKING, unpack)
+            Pipeline<Fetch.Incoming> fetched = Pipeline.start(poll, this::enter).then(Phase.FETCHING, fetch);
+            Optional<Unpack.VerifiedFlake> held = held(poll);
+            // A release a rollout holds is not downloaded again while the remote still has it: the gate is asked again.
+            Pipeline<Unpack.VerifiedFlake> verified = held.isPresent()
+                    && fetched.stoppedWith(o -> o instanceof PollOutcome.Unchanged u && u.etag().equals(held.get().release().etag()))
+                    ? Pipeline.resume(poll, this::enter, held.get())
+                    : fetched.then(Phase.FETCHING, download)
+                            .then(Phase.FETCHING, screen)
+                            .then(Phase.UNPACKING, unpack);
+            PollOutcome outcome = verified
+                    .then(Phase.GATING, gate)
                     .then(Phase.ACTIVATING, activate)
                     .finish(Phase.RECORDING, recorder::activated, recorder::stopped,
                             (release, error, p) -> {
                                 workspace.close(); // a full disk gets its room back before the record
                                 return recorder.failed(release, error, p, () -> enter(Phase.RECORDING));
                             });
+            gate.afterRecord(outcome);
             if (outcome instanceof PollOutcome.Activated || (outcome instanceof PollOutcome.Failed f
                     && f.error().errorClass() == ErrorClass.DETERMINISTIC && !options.dryRun())) {
                 ignoreEtagPending = false; // --ignore-etag forces the first release dealt with, not every poll
             }
             return outcome;
         }
+    }
+
+    /** The release a rollout holds for this remote and configuration, when its unpacked tree is still there. */
+    private Optional<Unpack.VerifiedFlake> held(Poll poll) {
+        HostState.Gated g = poll.state().rollout();
+        if (g == null || !g.remote().equals(poll.remote()) || !g.configuration().equals(poll.configuration()) || poll.force()) {
+            return Optional.empty();
+        }
+        return dataDir.held(g.flake()).map(dir -> new Unpack.VerifiedFlake(dir, new Release(g.remote(), g.etag(), g.sha256(), g.size()),
+                g.sequence() > 0 ? java.util.OptionalLong.of(g.sequence()) : java.util.OptionalLong.empty()));
     }
 
     private void enter(Phase next) {

@@ -58,27 +58,56 @@ final class Recorder {
             // have run during a long activation
             HostState next = dataDir.loadState()
                     .withAttempt(attempt(poll, activation.took(), release, HostState.Result.ACTIVATED, null))
-                    .withLastSeen(poll.seen(release.etag()));
+                    .withLastSeen(poll.seen(release.etag()))
+                    .withRollout(null);
             if (activation.flake().sequence().isPresent()) {
                 next = next.withHighestSequence(activation.flake().sequence().getAsLong());
             }
             dataDir.storeState(next);
+            releaseHeld(poll);
             log.info("activated release {} of {} as {} in {} s", release.shortId(), poll.remote(), poll.configuration(),
                     activation.took().toSeconds());
         }
         return new PollOutcome.Activated(release, poll.configuration(), activation.took());
     }
 
-    /** The poll ended early: remembers the release it dealt with, if it changed. */
+    /**
+     * The poll ended early: remembers the release it dealt with, if it changed, and the release a rollout
+     * holds back (a held release the remote no longer has is let go).
+     */
     PollOutcome stopped(Step.Stop<?> stop, Poll poll) {
-        stop.seen().ifPresent(seen -> {
-            if (options.dryRun()) {
-                dryRunLastSeen = seen;
-            } else if (!seen.equals(poll.state().lastSeen())) {
-                dataDir.storeState(dataDir.loadState().withLastSeen(seen));
+        HostState.Gated held = stop.outcome() instanceof PollOutcome.Waiting w ? w.held() : null;
+        boolean letGo = held == null && poll.state().rollout() != null && stop.seen().isPresent()
+                && !stop.seen().get().etag().equals(poll.state().rollout().etag());
+        if (options.dryRun()) {
+            stop.seen().ifPresent(seen -> dryRunLastSeen = seen);
+        } else if (held != null || letGo || stop.seen().filter(seen -> !seen.equals(poll.state().lastSeen())).isPresent()) {
+            HostState next = dataDir.loadState();
+            if (stop.seen().isPresent()) {
+                next = next.withLastSeen(stop.seen().get());
             }
-        });
+            if (held != null || letGo) {
+                next = next.withRollout(held);
+            }
+            if (!next.equals(dataDir.loadState())) {
+                dataDir.storeState(next);
+            }
+            if (letGo) {
+                releaseHeld(poll);
+            }
+        }
         return stop.outcome();
+    }
+
+    /** Removes the tree a rollout held, once it is applied or let go. */
+    private void releaseHeld(Poll poll) {
+        if (poll.state().rollout() != null) {
+            try {
+                dataDir.releaseHeld();
+            } catch (RuntimeException e) {
+                log.warn("cannot remove the release the rollout held: {}", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -115,7 +144,7 @@ final class Recorder {
                 HostState next = dataDir.loadState() // as it is now (see above)
                         .withAttempt(attempt(poll, took, release, HostState.Result.FAILED, e));
                 if (errorClass == ErrorClass.DETERMINISTIC) {
-                    next = next.withQuarantine(new HostState.Quarantine(poll.remote(), release.etag(), release.sha256(),
+                    next = next.withRollout(null).withQuarantine(new HostState.Quarantine(poll.remote(), release.etag(), release.sha256(),
                             poll.configuration(), clock.instant(), e.getMessage()))
                             .withLastSeen(poll.seen(release.etag()));
                 }

@@ -22,8 +22,11 @@ import java.util.Optional;
  * @param highestSequence highest manifest sequence number accepted; 0 when none
  * @param lastSeen the release last fetched and dealt with (applied, quarantined, or equal to the applied
  *     one); null when none
+ * @param rollout the release held by a staged rollout's gate, kept unpacked and verified in the data dir;
+ *     null when none
  */
-public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
+public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen,
+        Gated rollout) {
     public static final int MAX_HISTORY = 50;
 
     public HostState {
@@ -31,8 +34,39 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         quarantined = quarantined == null ? List.of() : List.copyOf(quarantined);
     }
 
+    public HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
+        this(history, quarantined, highestSequence, lastSeen, null);
+    }
+
     public static HostState empty() {
-        return new HostState(List.of(), List.of(), 0, null);
+        return new HostState(List.of(), List.of(), 0, null, null);
+    }
+
+    /**
+     * A release a staged rollout holds back: downloaded, unpacked and verified once, kept in the data dir
+     * ({@code flake}, relative to it) while the gate is re-evaluated at each poll.
+     *
+     * @param sequence the signed manifest's sequence, 0 when unsigned
+     * @param policy the rollout policy as JSON (read once per release: from the signed manifest or the rollout file)
+     * @param rolloutId the rollout's id ({@code <remote>.rollout/<id>/})
+     * @param wave this host's wave
+     * @param since when the host first waited for it (its own clock)
+     * @param joinedAt when it wrote its {@code joined} marker (its own clock), to estimate the store's clock
+     * @param clockOffsetMillis the store's clock minus this host's, estimated from that marker; 0 until known
+     * @param reason why it waits, as last decided
+     */
+    public record Gated(RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration, long sequence,
+            String flake, String policy, String rolloutId, int wave, Instant since, Instant joinedAt, long clockOffsetMillis,
+            String reason) {
+        /** Whether this is the release {@code etag} of {@code r} for {@code c}. */
+        public boolean isFor(RemoteUri r, Etag e, ConfigurationName c) {
+            return remote.equals(r) && etag.equals(e) && configuration.equals(c);
+        }
+
+        public Gated withDecision(String newReason, long newOffsetMillis) {
+            return new Gated(remote, etag, sha256, size, configuration, sequence, flake, policy, rolloutId, wave, since, joinedAt,
+                    newOffsetMillis, newReason);
+        }
     }
 
     /** How an attempt ended. {@code ROLLED_BACK} is for safe activation (a release that failed its checks). */
@@ -73,7 +107,7 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (h.size() > MAX_HISTORY) {
             h.remove(0);
         }
-        return new HostState(h, quarantined, highestSequence, lastSeen);
+        return new HostState(h, quarantined, highestSequence, lastSeen, rollout);
     }
 
     public HostState withQuarantine(Quarantine q) {
@@ -83,20 +117,25 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (qs.size() > MAX_HISTORY) {
             qs.remove(0);
         }
-        return new HostState(history, qs, highestSequence, lastSeen);
+        return new HostState(history, qs, highestSequence, lastSeen, rollout);
     }
 
     /** Forgets every quarantine and the last seen release: the next poll downloads and tries again. */
     public HostState withoutQuarantine() {
-        return new HostState(history, List.of(), highestSequence, null);
+        return new HostState(history, List.of(), highestSequence, null, rollout);
     }
 
     public HostState withLastSeen(LastSeen seen) {
-        return new HostState(history, quarantined, highestSequence, seen);
+        return new HostState(history, quarantined, highestSequence, seen, rollout);
     }
 
     public HostState withHighestSequence(long sequence) {
-        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen);
+        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, rollout);
+    }
+
+    /** Holds {@code gated} back for a rollout (null: nothing held). */
+    public HostState withRollout(Gated gated) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, gated);
     }
 
     /** The quarantine entry for this release (by ETag, or by content when the hash is known) and configuration. */

@@ -42,8 +42,31 @@ public final class HostStateJson {
                 Json.field(g, "configuration", state.lastSeen().configuration());
                 g.writeEndObject();
             }
+            if (state.rollout() != null) {
+                writeGated(g, state.rollout());
+            }
             g.writeEndObject();
         });
+    }
+
+    /** The release a rollout holds back, as field {@code rollout} (state.json, and status --json). */
+    public static void writeGated(JsonGenerator g, HostState.Gated r) throws IOException {
+        g.writeObjectFieldStart("rollout");
+        Json.field(g, "remote", r.remote());
+        Json.field(g, "etag", r.etag());
+        Json.field(g, "sha256", r.sha256());
+        g.writeNumberField("size", r.size());
+        Json.field(g, "configuration", r.configuration());
+        g.writeNumberField("sequence", r.sequence());
+        Json.field(g, "flake", r.flake());
+        Json.field(g, "rollout_id", r.rolloutId());
+        g.writeNumberField("wave", r.wave());
+        Json.field(g, "since", r.since());
+        Json.field(g, "joined_at", r.joinedAt());
+        g.writeNumberField("clock_offset_millis", r.clockOffsetMillis());
+        Json.field(g, "reason", r.reason());
+        Json.field(g, "policy", r.policy());
+        g.writeEndObject();
     }
 
     /** One attempt as an object: the shape of {@code history[]} in state.json and in the {@code --json} outputs. */
@@ -88,7 +111,8 @@ public final class HostStateJson {
                 Json.list(o, "history", a -> attempt(Json.object(a, "history[]"))),
                 Json.list(o, "quarantined", q -> quarantine(Json.object(q, "quarantined[]"))),
                 Json.number(o, "highest_sequence"),
-                o.get("last_seen") == null ? null : lastSeen(Json.object(o.get("last_seen"), "last_seen")));
+                o.get("last_seen") == null ? null : lastSeen(Json.object(o.get("last_seen"), "last_seen")),
+                o.get("rollout") == null ? null : gated(Json.object(o.get("rollout"), "rollout")));
     }
 
     private static HostState.Attempt attempt(Map<?, ?> a) {
@@ -101,6 +125,13 @@ public final class HostStateJson {
     private static HostState.Quarantine quarantine(Map<?, ?> q) {
         return new HostState.Quarantine(remote(q), Etag.parse(Json.text(q, "etag")), Json.text(q, "sha256"),
                 configuration(q), Json.instant(q, "at"), Json.text(q, "reason"));
+    }
+
+    private static HostState.Gated gated(Map<?, ?> r) {
+        return new HostState.Gated(remote(r), Etag.parse(Json.text(r, "etag")), Json.text(r, "sha256"), Json.number(r, "size"),
+                configuration(r), Json.number(r, "sequence"), Json.text(r, "flake"), Json.text(r, "policy"),
+                Json.text(r, "rollout_id"), (int) Json.number(r, "wave"), Json.instant(r, "since"), Json.instant(r, "joined_at"),
+                Json.number(r, "clock_offset_millis"), Json.text(r, "reason"));
     }
 
     private static HostState.LastSeen lastSeen(Map<?, ?> s) {

@@ -63,6 +63,9 @@ final class SettingsJson {
             if (s.s3Endpoint().isPresent()) {
                 g.writeStringField("s3_endpoint", s.s3Endpoint().get());
             }
+            if (!s.tags().isEmpty()) { // absent when none: files of hosts without tags stay as they were
+                writeList(g, "tags", s.tags());
+            }
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -109,7 +112,8 @@ final class SettingsJson {
                 list(o, "extra_substituters"),
                 list(o, "extra_trusted_public_keys"),
                 list(o, "trusted_public_keys"),
-                text(o, "s3_endpoint"));
+                text(o, "s3_endpoint"),
+                list(o, "tags"));
     }
 
     private static Optional<String> text(Map<?, ?> o, String field) {

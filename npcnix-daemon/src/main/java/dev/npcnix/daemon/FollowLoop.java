@@ -91,7 +91,8 @@ public final class FollowLoop {
                 break;
             }
             Settings settings = dataDir.loadSettings();
-            Duration wait = Schedule.next(settings, clock.instant(), transientFailures, random);
+            Duration wait = Schedule.next(settings, clock.instant(), transientFailures, random,
+                    outcome instanceof PollOutcome.Waiting w ? w.opensAt() : Optional.empty());
             log.debug("next poll in {} s", wait.toSeconds());
             sleeper.sleep(wait);
         }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetricsFile {
     private static final Logger log = LoggerFactory.getLogger(MetricsFile.class);
-    private static final List<String> OUTCOMES = List.of("unchanged", "activated", "failed", "quarantined", "paused");
+    private static final List<String> OUTCOMES = List.of("unchanged", "activated", "failed", "quarantined", "paused", "waiting");
 
     private final Path file;
     private final DataDir dataDir;
@@ -106,6 +106,9 @@ public final class MetricsFile {
         }
         if (o instanceof PollOutcome.Paused) {
             return "paused";
+        }
+        if (o instanceof PollOutcome.Waiting) {
+            return "waiting";
         }
         return "unchanged";
     }

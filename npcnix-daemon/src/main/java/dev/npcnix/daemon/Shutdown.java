@@ -44,7 +44,7 @@ public final class Shutdown {
         Follower.Phase now = phase.get();
         switch (now) {
             case ACTIVATING, RECORDING -> log.info("SIG{}: exiting once the running activation finishes (send again to exit now)", name);
-            case FETCHING, UNPACKING -> {
+            case FETCHING, UNPACKING, GATING -> {
                 log.info("SIG{}: exiting now; nothing was applied", name);
                 exitNow.accept(0);
             }
