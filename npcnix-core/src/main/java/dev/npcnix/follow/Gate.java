@@ -44,7 +44,7 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
     private static final int MAX_MANIFEST_BYTES = 64 << 20;
 
     /** A release let through: where to report what became of it. */
-    private record Passed(RolloutBoard board, RolloutPolicy policy, int wave, Optional<Integer> lease, String host) {
+    private record Passed(RolloutBoard board, RolloutPolicy policy, int wave, Optional<RolloutBoard.Lease> lease, String host) {
     }
 
     /** The policy a release carries and its rollout id. */
@@ -118,7 +118,7 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                 board.open(wave, host, hostNow);
                 log.info("rollout {} of {}: wave {} is open", found.id(), poll.remote(), wave);
             }
-            Optional<Integer> lease = Optional.empty();
+            Optional<RolloutBoard.Lease> lease = Optional.empty();
             if (policy.maxInFlight() > 0) {
                 lease = board.takeLease(snapshot, host, storeNow, policy.leaseTtl(), policy.maxInFlight(),
                         RolloutPolicy.bucket(host, found.id()));
@@ -128,7 +128,7 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                 }
             }
             log.info("rollout {} of {}: wave {} open for {}{}", found.id(), poll.remote(), wave, host,
-                    lease.map(l -> ", lease " + l).orElse(""));
+                    lease.map(l -> ", lease " + l.slot()).orElse(""));
             passed = new Passed(board, policy, wave, lease, host);
             return Step.next(flake);
         }
@@ -216,11 +216,11 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         } catch (StoreException e) {
             log.warn("rollout {}: cannot record this host's result: {}", p.board().rolloutId(), e.getMessage());
         } finally {
-            p.lease().ifPresent(slot -> {
+            p.lease().ifPresent(lease -> {
                 try {
-                    p.board().releaseLease(slot, p.host());
+                    p.board().releaseLease(lease);
                 } catch (StoreException e) {
-                    log.warn("rollout {}: cannot give back lease {} (it expires by itself): {}", p.board().rolloutId(), slot,
+                    log.warn("rollout {}: cannot give back lease {} (it expires by itself): {}", p.board().rolloutId(), lease.slot(),
                             e.getMessage());
                 }
             });

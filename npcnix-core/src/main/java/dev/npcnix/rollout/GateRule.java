@@ -146,8 +146,8 @@ public final class GateRule {
     static String human(Duration d) {
         long s = Math.max(0, d.toSeconds());
         if (s >= 3600) {
-            return (s / 3600) + "h " + (s % 3600 / 60) + "m";
+            return (s / 3600) + "h" + (s % 3600 / 60 == 0 ? "" : " " + (s % 3600 / 60) + "m");
         }
-        return s >= 60 ? (s / 60) + "m " + (s % 60) + "s" : s + "s";
+        return s >= 60 ? (s / 60) + "m" + (s % 60 == 0 ? "" : " " + (s % 60) + "s") : s + "s";
     }
 }

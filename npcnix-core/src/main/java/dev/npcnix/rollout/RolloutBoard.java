@@ -17,11 +17,10 @@ import java.util.TreeMap;
 /**
  * The coordination objects of one rollout, {@code <remote>.rollout/<id>/}: create-only per-host markers
  * ({@code joined/<wave>/<host>}, {@code applied/…}, {@code failed/…}), {@code open/<wave>} (a wave, once
- * open, stays open), {@code halt}, {@code resumed}, and the leases {@code lease/<n>}. Reading them all is
+ * open, stays open), {@code halt}, {@code resumed}, and the leases {@code lease/<slot>/<generation>}. Reading them all is
  * ONE paginated listing ({@link #snapshot()}), never one read per host: what a gate needs is which objects
  * exist and the store's LastModified of each. Every write is create-only ({@code If-None-Match: *} on S3,
- * a lock and a check on {@code file://}), except taking over an expired lease ({@code If-Match} on the
- * ETag read) and {@code resumed} (the operator's, last writer wins).
+ * a lock and a check on {@code file://}; taking over an expired lease creates its next generation), except {@code resumed} (the operator's, last writer wins).
  */
 public final class RolloutBoard {
     private static final String JSON = "application/json";
@@ -57,8 +56,11 @@ public final class RolloutBoard {
     /** The kinds of per-host marker. */
     public enum Marker { JOINED, APPLIED, FAILED }
 
-    /** One lease as listed: its slot, and when it was (last) taken by the store's clock. */
-    public record Lease(int slot, Instant takenAt) {
+    /**
+     * One lease as listed: its slot, its highest generation (each take-over of an expired lease creates the
+     * next one), and when that was taken by the store's clock.
+     */
+    public record Lease(int slot, int generation, Instant takenAt) {
     }
 
     /**
@@ -114,13 +116,17 @@ public final class RolloutBoard {
             try {
                 if (part.length == 3 && (part[0].equals("joined") || part[0].equals("applied") || part[0].equals("failed"))) {
                     Marker kind = Marker.valueOf(part[0].toUpperCase(java.util.Locale.ROOT));
-                    hosts.computeIfAbsent(kind, k -> new TreeMap<>()).computeIfAbsent(Integer.parseInt(part[1]), w -> new TreeMap<>())
-                            .put(part[2], at);
+                    int wave = Integer.parseInt(part[1]);
+                    hosts.computeIfAbsent(kind, k -> new TreeMap<>()).computeIfAbsent(wave, w -> new TreeMap<>()).put(part[2], at);
                 } else if (part.length == 2 && part[0].equals("open")) {
                     opened.put(Integer.parseInt(part[1]), at);
-                } else if (part.length == 2 && part[0].equals("lease")) {
+                } else if (part.length == 3 && part[0].equals("lease")) {
                     int slot = Integer.parseInt(part[1]);
-                    leases.put(slot, new Lease(slot, at));
+                    int generation = Integer.parseInt(part[2]);
+                    Lease known = leases.get(slot);
+                    if (known == null || known.generation() < generation) {
+                        leases.put(slot, new Lease(slot, generation, at));
+                    }
                 } else if (l.name().equals("halt")) {
                     halted = Optional.of(at);
                 } else if (l.name().equals("resumed")) {
@@ -211,58 +217,50 @@ public final class RolloutBoard {
     }
 
     /**
-     * Takes a free lease, if any: a slot nobody holds (create-only), or one whose holder's time ran out
-     * (read, check the expiry in its body, replace with {@code If-Match} on the ETag read: of two hosts
-     * taking over the same expired lease, one wins). Slots are tried from {@code start} on, so hosts do
-     * not all race for slot 0.
+     * Takes a free lease, if any: a slot nobody holds ({@code lease/<slot>/0}), or one whose holder's time
+     * ran out by the listing (the store's LastModified plus the TTL), by creating its next generation
+     * {@code lease/<slot>/<g+1>}. Every take is a create-only write, the one conditional write that S3, the
+     * in-JVM S3 server and {@code file://} all make atomic: of hosts racing for the same slot, one wins.
+     * Slots are tried from {@code start} on, so hosts do not all race for slot 0.
      *
-     * @param storeNow the store's time, as this host estimates it (expiries are in the store's time)
-     * @return the slot taken, or empty when all {@code max} are held
+     * @param storeNow the store's time, as this host estimates it
+     * @return the lease taken, or empty when all {@code max} are held
      */
-    public Optional<Integer> takeLease(Snapshot snapshot, String host, Instant storeNow, Duration ttl, int max, int start) {
-        List<Integer> expired = new ArrayList<>();
+    public Optional<Lease> takeLease(Snapshot snapshot, String host, Instant storeNow, Duration ttl, int max, int start) {
         for (int i = 0; i < max; i++) {
             int slot = Math.floorMod(start + i, max);
             Lease held = snapshot.leases().get(slot);
+            int generation;
             if (held == null) {
-                if (createOnly(object("lease/" + slot), leaseBody(host, storeNow, ttl))) {
-                    return Optional.of(slot);
-                }
+                generation = 0;
             } else if (!held.takenAt().plus(ttl).isAfter(storeNow)) {
-                expired.add(slot);
-            }
-        }
-        for (int slot : expired) {
-            RemoteUri lease = object("lease/" + slot);
-            Optional<RemoteStore.Stored> now = store.read(lease, MAX_BODY);
-            if (now.isEmpty()) {
-                if (createOnly(lease, leaseBody(host, storeNow, ttl))) {
-                    return Optional.of(slot);
-                }
+                generation = held.generation() + 1;
+            } else {
                 continue;
             }
-            Instant expires = expiry(now.get().content());
-            if (expires != null && expires.isAfter(storeNow)) {
-                continue; // renewed or taken over meanwhile
-            }
-            try {
-                store.write(lease, leaseBody(host, storeNow, ttl), JSON, RemoteStore.Condition.matching(now.get().etag()));
-                return Optional.of(slot);
-            } catch (StoreException e) {
-                if (e.reason() != StoreException.Reason.CONFLICT) {
-                    throw e;
-                }
+            RemoteUri lease = object("lease/" + slot + "/" + generation);
+            if (createOnly(lease, leaseBody(host, storeNow, ttl)) || heldBy(lease, host)) {
+                return Optional.of(new Lease(slot, generation, storeNow));
             }
         }
         return Optional.empty();
     }
 
-    /** Gives back {@code slot} when {@code host} still holds it (a lease taken over after expiry is not ours). */
-    public void releaseLease(int slot, String host) {
-        RemoteUri lease = object("lease/" + slot);
-        Optional<RemoteStore.Stored> now = store.read(lease, MAX_BODY);
-        if (now.isPresent() && host.equals(holder(now.get().content()))) {
-            store.delete(lease);
+    /**
+     * Whether {@code host} holds {@code lease}: a create-only PUT whose answer was lost is retried by the SDK
+     * and refused (412) because its own first attempt succeeded; the lease is then ours, not someone else's.
+     */
+    private boolean heldBy(RemoteUri lease, String host) {
+        return store.read(lease, MAX_BODY).map(s -> host.equals(holder(s.content()))).orElse(false);
+    }
+
+    /**
+     * Gives back a lease: removes its generation and the older ones (holders whose time ran out before it was
+     * taken over). A host whose lease was taken over after expiry removes only its own, older generation.
+     */
+    public void releaseLease(Lease lease) {
+        for (int g = lease.generation(); g >= 0; g--) {
+            store.delete(object("lease/" + lease.slot() + "/" + g));
         }
     }
 
