@@ -74,6 +74,9 @@ final class FollowCommand implements Callable<Integer> {
             fleet.metrics(ctx, dataDir, reporter).ifPresent(m -> loop.observe(m::afterPoll));
             fleet.hooks(ctx, dataDir, reporter).ifPresent(h -> loop.observe(h::afterPoll));
             int code = loop.run();
+            if (policy == ExitPolicy.ANY && last[0] instanceof PollOutcome.Waiting waiting) {
+                ctx.out().println("release " + waiting.release().shortId() + " of " + waiting.release().remote() + ": " + waiting.describe());
+            }
             if (policy == ExitPolicy.ANY && last[0] instanceof PollOutcome.Unchanged unchanged) {
                 ctx.out().println("up to date: release " + unchanged.etag() + " of " + settings.remote().map(Object::toString).orElse("?")
                         + " (" + settings.configuration().map(Object::toString).orElse("?") + ")");

@@ -57,7 +57,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
             PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
-            FleetCommand.class, ReleasesCommand.class, RollbackCommand.class,
+            FleetCommand.class, RolloutCommand.class, ReleasesCommand.class, RollbackCommand.class,
             KeygenCommand.class, VerifyCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
 

@@ -11,7 +11,7 @@ import java.util.Optional;
 public enum ExitPolicy {
     /** Keep following until stopped. */
     NEVER,
-    /** {@code --once}: stop after the first poll that found the host up to date or activated. */
+    /** {@code --once}: stop after the first poll that found the host up to date, activated, or waiting for its rollout wave. */
     ANY,
     /** {@code --once=activate}: stop after the first activation. */
     ACTIVATE;
@@ -26,7 +26,9 @@ public enum ExitPolicy {
             case NEVER -> Optional.empty();
             case ACTIVATE -> outcome instanceof PollOutcome.Activated ? Optional.of(0) : Optional.empty();
             case ANY -> {
-                if (outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Unchanged) {
+                // waiting for a rollout's wave: the host did what it may for now; --once is not a wait for the wave
+                if (outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Unchanged
+                        || outcome instanceof PollOutcome.Waiting) {
                     yield Optional.of(0);
                 }
                 if (outcome instanceof PollOutcome.Quarantined
