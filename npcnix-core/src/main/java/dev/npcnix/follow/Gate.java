@@ -123,8 +123,11 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                 lease = board.takeLease(snapshot, host, storeNow, policy.leaseTtl(), policy.maxInFlight(),
                         RolloutPolicy.bucket(host, found.id()));
                 if (lease.isEmpty()) {
+                    // try again soon, not a poll interval later: leases are held for an activation's length;
+                    // spread by the host's bucket so the waiting hosts do not all come back in the same second
                     return hold(flake, poll, held, found, wave, joinedAt, offset,
-                            "all " + policy.maxInFlight() + " in-flight leases are taken", false, Optional.empty());
+                            "all " + policy.maxInFlight() + " in-flight leases are taken", false,
+                            Optional.of(hostNow.plusSeconds(5 + RolloutPolicy.bucket(host, found.id()) % 20)));
                 }
             }
             log.info("rollout {} of {}: wave {} open for {}{}", found.id(), poll.remote(), wave, host,
