@@ -65,6 +65,15 @@ final class RolloutCommand implements Callable<Integer> {
             return file.filter(f -> id == null || f.rolloutId().equals(id));
         }
 
+        /** Runs {@code body} on the board of the addressed rollout, the store open meanwhile. */
+        int onBoard(CommandSpec spec, java.util.function.BiFunction<CliContext, RolloutBoard, Integer> body) {
+            NpcnixCommand root = NpcnixCommand.root(spec);
+            try (RemoteStores stores = root.stores(storeOptions.settings(root.ctx.env(), Settings.empty()))) {
+                RemoteStore store = stores.forRemote(remote);
+                return body.apply(root.ctx, new RolloutBoard(store, remote, rolloutId(file(store))));
+            }
+        }
+
         String rolloutId(Optional<RolloutFile> file) {
             try {
                 return RolloutBoard.requireId(id != null ? id : file.orElseThrow().rolloutId());
@@ -239,21 +248,16 @@ final class RolloutCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            NpcnixCommand root = NpcnixCommand.root(spec);
-            CliContext ctx = root.ctx;
-            try (RemoteStores stores = root.stores(target.storeOptions.settings(ctx.env(), Settings.empty()))) {
-                RemoteStore store = stores.forRemote(target.remote);
-                String id = target.rolloutId(target.file(store));
-                RolloutBoard board = new RolloutBoard(store, target.remote, id);
+            return target.onBoard(spec, (ctx, board) -> {
                 if (board.halt(new RolloutBoard.Halt(operator(ctx), -1, reason, ctx.clock().instant()))) {
-                    ctx.out().printf("halted rollout %s of %s%n", id, target.remote);
+                    ctx.out().printf("halted rollout %s of %s%n", board.rolloutId(), target.remote);
                 } else {
                     RolloutBoard.Halt h = board.readHalt().orElse(null);
-                    ctx.out().printf("rollout %s of %s was halted already%s%n", id, target.remote,
+                    ctx.out().printf("rollout %s of %s was halted already%s%n", board.rolloutId(), target.remote,
                             h == null ? "" : " by " + h.by() + ": " + h.reason());
                 }
                 return ExitCodes.OK;
-            }
+            });
         }
     }
 
@@ -271,18 +275,13 @@ final class RolloutCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            NpcnixCommand root = NpcnixCommand.root(spec);
-            CliContext ctx = root.ctx;
-            try (RemoteStores stores = root.stores(target.storeOptions.settings(ctx.env(), Settings.empty()))) {
-                RemoteStore store = stores.forRemote(target.remote);
-                String id = target.rolloutId(target.file(store));
-                RolloutBoard board = new RolloutBoard(store, target.remote, id);
+            return target.onBoard(spec, (ctx, board) -> {
                 boolean wasHalted = board.readHalt().isPresent();
                 board.resume(operator(ctx), ctx.clock().instant());
                 ctx.out().printf(wasHalted ? "resumed rollout %s of %s%n" : "rollout %s of %s was not halted; failures so far are forgiven%n",
-                        id, target.remote);
+                        board.rolloutId(), target.remote);
                 return ExitCodes.OK;
-            }
+            });
         }
     }
 }
