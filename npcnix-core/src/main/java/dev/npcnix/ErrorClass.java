@@ -10,5 +10,11 @@ public enum ErrorClass {
     /** The release itself (corrupt archive, refused signature, failing rebuild): quarantined. */
     DETERMINISTIC,
     /** The host's own problem (full disk, unwritable {@code tmp/}, failed state write): retried with backoff, nothing quarantined. */
-    LOCAL
+    LOCAL,
+    /**
+     * The activation was stopped, not failed: a shutdown request arrived while it ran, or
+     * {@code nixos-rebuild} was killed by a signal. Nothing is blamed or quarantined; the release is
+     * tried again at the next start (or the next poll).
+     */
+    INTERRUPTED
 }

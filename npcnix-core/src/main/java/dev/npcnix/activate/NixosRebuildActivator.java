@@ -2,6 +2,7 @@ package dev.npcnix.activate;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,11 +12,17 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs {@code nixos-rebuild} as a child process. Its output goes to the log as it comes. */
+/**
+ * Runs {@code nixos-rebuild} as a child process. Its output goes to the log as it comes: stdout at INFO,
+ * stderr at WARN (Nix writes its errors there), so {@code journalctl -p warning} shows what went wrong.
+ * A rebuild killed by a signal is an interruption ({@link ActivationException#interrupted}), not a failure
+ * of the release.
+ */
 final class NixosRebuildActivator implements Activator {
     private static final Logger log = LoggerFactory.getLogger(NixosRebuildActivator.class);
     private static final Logger output = LoggerFactory.getLogger("nixos-rebuild");
@@ -41,7 +48,6 @@ final class NixosRebuildActivator implements Activator {
 
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(request.flakeDir().toFile())
-                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().clear();
         pb.environment().putAll(environment);
@@ -53,9 +59,8 @@ final class NixosRebuildActivator implements Activator {
             throw new ActivationException("nixos-rebuild " + exe + ": cannot start: " + e.getMessage(), -1, List.of(), true, e);
         }
         Deque<String> last = new ArrayDeque<>();
-        Thread reader = new Thread(() -> pump(process, last), "nixos-rebuild-output");
-        reader.setDaemon(true);
-        reader.start();
+        Thread reader = pump(process.getInputStream(), false, last, "nixos-rebuild-stdout");
+        Thread errors = pump(process.getErrorStream(), true, last, "nixos-rebuild-stderr");
         boolean finished;
         try {
             finished = timeout.isPresent()
@@ -64,18 +69,25 @@ final class NixosRebuildActivator implements Activator {
         } catch (InterruptedException e) {
             // Interrupted means the process is being torn down: leave the rebuild to systemd's cgroup handling.
             Thread.currentThread().interrupt();
-            throw new ActivationException("nixos-rebuild: interrupted while running", -1, snapshot(last), true, e);
+            throw ActivationException.interrupted("nixos-rebuild: interrupted while running", -1, snapshot(last), e);
         }
         if (!finished) {
             killTree(process);
             joinQuietly(reader);
+            joinQuietly(errors);
             throw new ActivationException("nixos-rebuild timed out after " + timeout.get() + " and was killed"
                     + lastLinesSuffix(snapshot(last)), -1, snapshot(last), false, null);
         }
         joinQuietly(reader);
+        joinQuietly(errors);
         int code = process.exitValue();
         if (code != 0) {
             List<String> lines = snapshot(last);
+            OptionalInt signal = ActivationException.signalOf(code);
+            if (signal.isPresent()) {
+                throw ActivationException.interrupted("nixos-rebuild exited " + code + " (killed by " + signalName(signal.getAsInt())
+                        + ")" + lastLinesSuffix(lines), code, lines, null);
+            }
             throw new ActivationException("nixos-rebuild exited " + code + lastLinesSuffix(lines), code, lines, false, null);
         }
         log.info("activated {}", request.configuration());
@@ -86,11 +98,23 @@ final class NixosRebuildActivator implements Activator {
         return true;
     }
 
-    private static void pump(Process process, Deque<String> last) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    /** Copies one of the child's streams to the log line by line, keeping the last lines of both in {@code last}. */
+    private static Thread pump(InputStream stream, boolean stderr, Deque<String> last, String name) {
+        Thread t = new Thread(() -> pump(stream, stderr, last), name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void pump(InputStream stream, boolean stderr, Deque<String> last) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                output.info("{}", line);
+                if (stderr) {
+                    output.warn("{}", line);
+                } else {
+                    output.info("{}", line);
+                }
                 synchronized (last) {
                     last.addLast(line);
                     if (last.size() > KEPT_LINES) {
@@ -114,6 +138,16 @@ final class NixosRebuildActivator implements Activator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static String signalName(int signal) {
+        return switch (signal) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 9 -> "SIGKILL";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
     }
 
     private static void joinQuietly(Thread t) {

@@ -2,17 +2,20 @@ package dev.npcnix.follow;
 
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.ErrorClass;
-import dev.npcnix.StateException;
 import dev.npcnix.activate.Activator;
 import dev.npcnix.state.ActivationLock;
 import dev.npcnix.state.DataDir;
+import dev.npcnix.local.LocalException;
 import dev.npcnix.state.HostState;
+import dev.npcnix.state.LastPoll;
 import dev.npcnix.state.Pause;
 import dev.npcnix.state.Settings;
+import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +49,12 @@ public final class Follower {
     private final Recorder recorder;
     private volatile Phase phase = Phase.IDLE;
     private Consumer<Phase> phaseListener = p -> { };
+    private volatile BooleanSupplier stopRequested = () -> false;
     private boolean ignoreEtagPending;
+    /** The pause last said in the log: said when it starts, not on every poll. */
+    private Optional<Pause> pauseSaid = Optional.empty();
+    /** The activation lock of the poll running now, told when the poll starts activating. */
+    private volatile ActivationLock held;
 
     public Follower(DataDir dataDir, RemoteStores stores, Activator activator, Clock clock, FollowOptions options) {
         this.dataDir = dataDir;
@@ -56,7 +64,7 @@ public final class Follower {
         this.download = new Download(options.maxDownloadBytes());
         this.screen = new Screen();
         this.unpack = new Unpack(options.limits(), options.verifier());
-        this.activate = new Activate(activator, clock, options);
+        this.activate = new Activate(activator, clock, options, () -> stopRequested.getAsBoolean());
         this.recorder = new Recorder(dataDir, clock, options);
         this.ignoreEtagPending = options.ignoreEtag();
     }
@@ -64,6 +72,14 @@ public final class Follower {
     /** Tells {@code listener} about every phase change (called on the polling thread). */
     public void onPhase(Consumer<Phase> listener) {
         this.phaseListener = listener;
+    }
+
+    /**
+     * Tells the poll step when a shutdown was requested: an activation that fails after that is recorded
+     * as interrupted (tried again at the next start), not quarantined.
+     */
+    public void stopRequestedBy(BooleanSupplier requested) {
+        this.stopRequested = requested;
     }
 
     public Phase phase() {
@@ -78,8 +94,10 @@ public final class Follower {
     /** One poll, applying {@code configurationOverride} instead of the configured one when given. */
     public PollOutcome pollOnce(Optional<ConfigurationName> configurationOverride) {
         try (ActivationLock lock = dataDir.lockActivation(options.waitForLock(), this::notice)) {
+            held = lock;
             return pollLocked(configurationOverride);
         } finally {
+            held = null;
             enter(Phase.IDLE);
         }
     }
@@ -87,15 +105,21 @@ public final class Follower {
     private PollOutcome pollLocked(Optional<ConfigurationName> configurationOverride) {
         Settings settings = dataDir.loadSettings();
         HostState state = dataDir.loadState();
+        Settings effective = dataDir.requireBootstrapped(configurationOverride.map(settings::withConfiguration).orElse(settings));
+        RemoteUri remote = effective.remote().orElseThrow();
+        ConfigurationName configuration = effective.configuration().orElseThrow();
         Optional<Pause> pause = settings.pauseAt(clock.instant());
         if (pause.isPresent()) {
-            log.info("{}: not polling", pause.get());
-            return new PollOutcome.Paused(pause.get());
+            if (!pause.equals(pauseSaid)) {
+                log.info("{}: not polling", pause.get()); // once when the pause starts, not on every poll
+                pauseSaid = pause;
+            }
+            return record(new PollOutcome.Paused(pause.get()), remote, configuration);
         }
-        RemoteUri remote = settings.remote().orElseThrow(() -> new StateException(
-                "host not bootstrapped: no remote set (run npcnix bootstrap, or npcnix config set remote URI)"));
-        ConfigurationName configuration = configurationOverride.or(settings::configuration).orElseThrow(() -> new StateException(
-                "host not bootstrapped: no configuration set (run npcnix bootstrap, or npcnix config set configuration NAME)"));
+        if (pauseSaid.isPresent()) {
+            log.info("no longer paused: polling again");
+            pauseSaid = Optional.empty();
+        }
         try (Workspace workspace = new Workspace(dataDir)) {
             Poll poll = new Poll(remote, configuration, settings, state,
                     ignoreEtagPending ? Optional.empty() : recorder.known(settings, state, remote, configuration),
@@ -115,19 +139,59 @@ public final class Follower {
                     && f.error().errorClass() == ErrorClass.DETERMINISTIC && !options.dryRun())) {
                 ignoreEtagPending = false; // --ignore-etag forces the first release dealt with, not every poll
             }
+            return record(outcome, remote, configuration);
+        }
+    }
+
+    /**
+     * Keeps what the poll found in {@code poll.json} for {@code status} (not in a dry run, which records
+     * nothing). Never changes the outcome: a record that cannot be written is only logged.
+     */
+    private PollOutcome record(PollOutcome outcome, RemoteUri remote, ConfigurationName configuration) {
+        if (options.dryRun()) {
             return outcome;
         }
+        LastPoll.Outcome kind = LastPoll.Outcome.PAUSED;
+        Etag served = null;
+        ErrorClass errorClass = null;
+        String message = null;
+        if (outcome instanceof PollOutcome.Unchanged u) {
+            kind = LastPoll.Outcome.UNCHANGED;
+            served = u.etag();
+        } else if (outcome instanceof PollOutcome.Activated a) {
+            kind = LastPoll.Outcome.ACTIVATED;
+            served = a.release().etag();
+        } else if (outcome instanceof PollOutcome.Quarantined q) {
+            kind = LastPoll.Outcome.QUARANTINED;
+            served = q.etag();
+            message = q.reason();
+        } else if (outcome instanceof PollOutcome.Failed f) {
+            kind = LastPoll.Outcome.FAILED;
+            served = f.release().map(Release::etag).orElse(null);
+            errorClass = f.error().errorClass();
+            message = f.error().getMessage();
+        }
+        try {
+            dataDir.recordPoll(new LastPoll(clock.instant(), remote, configuration, kind, served, errorClass, message));
+        } catch (LocalException e) {
+            log.debug("cannot record the poll: {}", e.getMessage());
+        }
+        return outcome;
     }
 
     private void enter(Phase next) {
         if (phase != next) {
             phase = next;
+            if (next == Phase.ACTIVATING && held != null) {
+                held.activating(); // a process waiting for the lock now says why it waits
+            }
             phaseListener.accept(next);
         }
     }
 
+    /** Said once, by the notice consumer (the command prints it; a log line as well would say it twice). */
     private void notice(String message) {
-        log.info("{}", message);
+        log.debug("{}", message);
         options.notices().accept(message);
     }
 }

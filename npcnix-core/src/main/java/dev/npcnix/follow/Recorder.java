@@ -83,8 +83,11 @@ final class Recorder {
 
     /**
      * A failed poll. Without a release (the store failed before it was read) nothing is recorded. Otherwise the attempt is;
-     * a deterministic failure also quarantines the release. A failure to record a local failure (the disk
-     * that just filled up) is logged, not thrown: the poll's outcome is the first failure.
+     * a deterministic failure also quarantines the release; an interrupted activation is only kept in the
+     * history, so the next poll tries the same release again. Nothing is logged above DEBUG here: the
+     * caller that decides what comes next (the daemon's loop, bootstrap, a one-shot run) says it once
+     * ({@link PollOutcome#summary()}). A failure to record a local failure (the disk that just filled up)
+     * is logged, not thrown: the poll's outcome is the first failure.
      */
     PollOutcome failed(Optional<Release> known, NpcnixException e, Poll poll, Runnable recording) {
         Duration took = Duration.between(poll.started(), clock.instant());
@@ -93,22 +96,12 @@ final class Recorder {
             known = Optional.empty(); // the store failed before the release was read: an outage, not an attempt
         }
         if (known.isEmpty()) {
-            if (errorClass == ErrorClass.LOCAL) {
-                log.error("poll of {} failed on this host, will retry: {}", poll.remote(), e.getMessage());
-            } else {
-                log.error("poll of {} failed: {}", poll.remote(), e.getMessage());
-            }
+            log.debug("poll of {} failed ({}): {}", poll.remote(), errorClass, e.getMessage());
             return new PollOutcome.Failed(Optional.empty(), e);
         }
         Release release = known.get();
-        switch (errorClass) {
-            case LOCAL -> log.error("release {} of {}: failed on this host, will retry: {}", release.shortId(), poll.remote(),
-                    e.getMessage());
-            case TRANSIENT -> log.error("release {} of {}: transient failure, will retry: {}", release.shortId(),
-                    poll.remote(), e.getMessage());
-            case DETERMINISTIC -> log.error("release {} of {} failed for {} and is quarantined (publish a fix, or npcnix retry): {}",
-                    release.shortId(), poll.remote(), poll.configuration(), e.getMessage());
-        }
+        log.debug("release {} of {} failed for {} ({}): {}", release.shortId(), poll.remote(), poll.configuration(),
+                errorClass, e.getMessage());
         if (!options.dryRun()) {
             recording.run();
             try {

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code state.json} and the pieces of it that {@code status --json} and {@code history --json} print:
+ * {@code state.json}, {@code poll.json} and the pieces of them that {@code status --json} and {@code history --json} print:
  * snake_case fields in record order, lowercase enum values, ISO-8601 instants, null fields left out
  * ({@link Json}). Reading ignores unknown fields, takes missing ones as null or 0, and accepts the
  * uppercase results ({@code "ACTIVATED"}) that earlier versions wrote.
@@ -72,6 +72,37 @@ public final class HostStateJson {
         Json.field(g, "at", q.at());
         Json.field(g, "reason", q.reason());
         g.writeEndObject();
+    }
+
+    /** {@code poll.json}: the last poll, as {@link #writeLastPoll} shapes it. */
+    static byte[] writeLastPoll(LastPoll p) {
+        return Json.write(g -> writeLastPoll(g, p));
+    }
+
+    /** The last poll as an object: the shape of {@code poll.json} and of {@code last_poll} in {@code status --json}. */
+    public static void writeLastPoll(JsonGenerator g, LastPoll p) throws IOException {
+        g.writeStartObject();
+        Json.field(g, "at", p.at());
+        Json.field(g, "remote", p.remote());
+        Json.field(g, "configuration", p.configuration());
+        Json.field(g, "outcome", p.outcome());
+        Json.field(g, "etag", p.etag());
+        Json.field(g, "error_class", p.errorClass());
+        Json.field(g, "message", p.message());
+        g.writeEndObject();
+    }
+
+    /** Parses {@code poll.json}; null for a document that is {@code null}. */
+    static LastPoll readLastPoll(byte[] bytes) throws IOException {
+        Object doc = Json.parse(bytes);
+        if (doc == null) {
+            return null;
+        }
+        Map<?, ?> o = Json.object(doc, "poll");
+        return new LastPoll(Json.instant(o, "at"), remote(o), configuration(o),
+                Json.enumValue(LastPoll.Outcome.class, "outcome", Json.text(o, "outcome")),
+                Etag.parse(Json.text(o, "etag")),
+                Json.enumValue(ErrorClass.class, "error_class", Json.text(o, "error_class")), Json.text(o, "message"));
     }
 
     /**

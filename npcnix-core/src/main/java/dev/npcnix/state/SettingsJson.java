@@ -86,10 +86,8 @@ final class SettingsJson {
         Object parsed;
         try {
             parsed = Json.parse(bytes);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
+        } catch (java.io.IOException e) { // Json.Malformed: says where
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         if (!(parsed instanceof Map<?, ?> o)) {
             throw new IllegalArgumentException("not a JSON object");

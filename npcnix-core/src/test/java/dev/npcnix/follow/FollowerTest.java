@@ -234,7 +234,8 @@ class FollowerTest {
     void aHostThatWasNeverBootstrappedIsAStateError() {
         dataDir.storeSettings(Settings.empty());
         assertThatThrownBy(() -> follower().pollOnce()).isInstanceOf(StateException.class)
-                .hasMessageContaining("host not bootstrapped: no remote set");
+                .hasMessage("data dir " + dataDir.root() + ": not bootstrapped: no remote and no configuration set"
+                        + " (run npcnix bootstrap --remote URI --configuration NAME)");
     }
 
     @Test

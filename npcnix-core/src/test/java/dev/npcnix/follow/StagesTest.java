@@ -155,7 +155,7 @@ class StagesTest {
         host.clock().advance(Duration.ofSeconds(30));
         FollowOptions options = FollowOptions.defaults().withActivationOptions(List.of("https://b", "https://c"), List.of());
         Activate.Activation done = next(new Activate(Activators.nixosRebuild(host.rebuild().env(), Optional.empty()),
-                host.clock(), options).run(flake, p));
+                host.clock(), options, () -> false).run(flake, p));
         assertThat(done.took()).isEqualTo(Duration.ofSeconds(30));
         assertThat(host.rebuild().invocations()).singleElement().satisfies(run -> assertThat(String.join(" ", run.args()))
                 .contains("extra-substituters https://a --option extra-substituters https://b --option extra-substituters https://c")

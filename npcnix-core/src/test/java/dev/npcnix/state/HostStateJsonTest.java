@@ -119,7 +119,11 @@ class HostStateJsonTest {
                 "{\"history\": [{\"configuration\": \"no spaces\"}]}", "{\"history\": [{\"error_class\": \"cosmic\"}]}"}) {
             Files.writeString(file, bad);
             assertThatThrownBy(dir::loadState).as(bad).isInstanceOf(StateException.class)
-                    .hasMessageContaining("state.json").hasMessageContaining("not a valid state file");
+                    .hasMessageStartingWith(file + ": ")
+                    .hasMessageContaining("(fix the file, or run npcnix bootstrap --remote URI --configuration NAME:"
+                            + " it moves the file aside and starts over)")
+                    .hasMessageNotContaining("jackson").hasMessageNotContaining("Exception")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         }
     }
 
