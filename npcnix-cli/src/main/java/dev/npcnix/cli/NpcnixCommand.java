@@ -106,6 +106,15 @@ public final class NpcnixCommand implements Callable<Integer> {
         return DataDir.existing(dataDirPath());
     }
 
+    /**
+     * Fails (exit 3) when this host was never bootstrapped, before a command that changes its state
+     * writes anything: a half-written {@code config.json} would later read as a host that follows nothing.
+     */
+    void requireBootstrapped() {
+        DataDir dir = existingDataDir();
+        dir.requireBootstrapped(dir.loadSettings());
+    }
+
     RemoteStores stores(StoreSettings settings) {
         return new RemoteStores(settings);
     }

@@ -46,6 +46,8 @@ final class PauseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
+        // A host that was never bootstrapped has nothing to pause: refused before anything is written.
+        root.requireBootstrapped();
         DataDir dir = root.openDataDir();
         Settings s = dir.loadSettings();
         Settings paused = duration == null

@@ -21,6 +21,7 @@ final class RetryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
+        root.requireBootstrapped();
         DataDir dir = root.openDataDir();
         HostState state = dir.loadState();
         dir.storeState(state.withoutQuarantine());
