@@ -149,13 +149,17 @@ public final class DataDir {
             // a field with a wrong value: point at the field
             Matcher field = FIELD.matcher(problem);
             if (field.lookingAt()) {
-                problem = Json.locate(bytes, field.group(1)).map(at -> "at " + at + ", ").orElse("") + "field " + problem;
+                Optional<String> at = Json.locate(bytes, field.group(1));
+                if (at.isPresent()) {
+                    problem = "at " + at.get() + ", " + (field.group(2).equals(":") ? "field " : "") + problem;
+                }
             }
         }
         return new Corrupt(file + ": " + problem + " (" + RECOVER + ")", e);
     }
 
-    private static final Pattern FIELD = Pattern.compile("([a-z_]+)(?:\\[\\])?: ");
+    /** A message about a field: {@code min_sleep_secs: expected …}, {@code history[]: …}, {@code remote ftp://x: …}. */
+    private static final Pattern FIELD = Pattern.compile("([a-z_]+)(?:\\[\\])?(:| )");
 
     /** A state file that does not parse (exit 3, as any unusable state). */
     static final class Corrupt extends StateException {

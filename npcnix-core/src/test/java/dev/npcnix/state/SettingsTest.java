@@ -107,6 +107,44 @@ class SettingsTest {
     }
 
     @Test
+    void garbageIsOneLineWithTheFileThePlaceAndTheWayOut() throws Exception {
+        Path file = dir.resolve("config.json");
+        String recover = " (fix the file, or run npcnix bootstrap --remote URI --configuration NAME: it moves the file aside and starts over)";
+        Map<String, String> cases = Map.of(
+                "{\n  \"remote\": \"s3://b/k.npcnix\",\n  x\n}\n", "not valid JSON at line 3, column 3: unexpected 'x'",
+                "{\n  \"remote\": \"s3://b/k.npcnix\",\n", "not valid JSON at line 3, column 1: the document ends early",
+                "", "not valid JSON at line 1, column 1: the document is empty",
+                "{} trailing", "not valid JSON at line 1, column 4: unexpected 'trailing'",
+                "{\n  \"configuration\": \"web\",\n  \"min_sleep_secs\": \"soon\"\n}", "at line 3, column 3, field min_sleep_secs:",
+                "{\"remote\": \"ftp://x/y\"}", "at line 1, column 2, remote ftp://x/y: protocol not supported: ftp");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Files.writeString(file, c.getKey());
+            assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).as(c.getKey()).isInstanceOf(StateException.class)
+                    .hasMessageStartingWith(file + ": " + c.getValue())
+                    .hasMessageEndingWith(recover)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "Jackson", "jackson", "code 120", "Exception"));
+        }
+    }
+
+    @Test
+    void aCorruptFileIsMovedAsideNeverDeletedAndAValidOneIsLeftAlone() throws Exception {
+        DataDir data = DataDir.open(dir);
+        data.storeSettings(Settings.empty().withRemote(RemoteUri.parse("s3://b/k.npcnix")));
+        data.storeState(HostState.empty().withHighestSequence(4));
+        Instant now = Instant.parse("2026-03-01T12:34:56Z");
+        assertThat(data.setAsideCorrupt(now)).as("nothing to repair").isEmpty();
+
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": ");
+        assertThat(data.setAsideCorrupt(now)).containsExactly(dir.resolve("config.json")
+                + " did not parse (not valid JSON at line 1, column 12: the document ends early):"
+                + " moved it to config.json.corrupt-20260301T123456Z and started over");
+        assertThat(dir.resolve("config.json.corrupt-20260301T123456Z")).hasContent("{\"remote\": ");
+        assertThat(dir.resolve("config.json")).doesNotExist();
+        assertThat(data.loadSettings()).isEqualTo(Settings.empty());
+        assertThat(data.loadState().highestSequence()).as("the valid state.json stays").isEqualTo(4);
+    }
+
+    @Test
     void initOnlySetsWhatIsUnset() {
         RemoteUri a = RemoteUri.parse("s3://b/a.npcnix");
         RemoteUri b = RemoteUri.parse("s3://b/b.npcnix");

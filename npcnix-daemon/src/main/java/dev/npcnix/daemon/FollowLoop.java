@@ -86,6 +86,9 @@ public final class FollowLoop {
             }
             transientFailures = outcome instanceof PollOutcome.Failed f && f.isTransient() ? transientFailures + 1 : 0;
             if (stopRequested.getAsBoolean()) {
+                if (outcome instanceof PollOutcome.Failed) {
+                    log.warn("poll failed: {}", outcome.summary()); // an activation the stop interrupted, said before stopping
+                }
                 break;
             }
             Instant now = clock.instant();
