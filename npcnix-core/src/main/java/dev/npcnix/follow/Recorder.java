@@ -36,13 +36,21 @@ final class Recorder {
         this.options = options;
     }
 
-    /** The ETag to ask the store about: the release last dealt with, else the one last applied. */
+    /**
+     * The ETag to ask the store about: the release last dealt with while it still stands (it is the one
+     * applied, or it is quarantined), else the one last applied. A local {@code npcnix activate} since
+     * (applied: nothing) or a {@code npcnix retry} makes the release last dealt with stale: the next poll
+     * downloads the remote's release again.
+     */
     Optional<Etag> known(Settings settings, HostState state, RemoteUri remote, ConfigurationName configuration) {
+        Optional<Etag> applied = settings.lastApplied(configuration) ? settings.lastEtag() : Optional.empty();
         HostState.LastSeen seen = options.dryRun() && dryRunLastSeen != null ? dryRunLastSeen : state.lastSeen();
-        if (seen != null && seen.isFor(remote, configuration)) {
-            return Optional.ofNullable(seen.etag());
+        if (seen != null && seen.isFor(remote, configuration) && seen.etag() != null
+                && (options.dryRun() || applied.filter(seen.etag()::equals).isPresent()
+                        || state.quarantineFor(remote, seen.etag(), null, configuration).isPresent())) {
+            return Optional.of(seen.etag());
         }
-        return settings.lastApplied(configuration) ? settings.lastEtag() : Optional.empty();
+        return applied;
     }
 
     /** A release applied: config.json first (it says what is applied), then the attempt in state.json. */

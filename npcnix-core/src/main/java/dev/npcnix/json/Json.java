@@ -133,8 +133,11 @@ public final class Json {
             if (m.contains("end-of-input")) {
                 return "the document ends early";
             }
-            if (m.contains("control character") || m.contains("Illegal unquoted character")) {
+            if (m.contains("Illegal unquoted character")) {
                 return "a control character inside a string";
+            }
+            if (m.contains("CTRL-CHAR")) {
+                return "a control character";
             }
             if (m.contains("Invalid UTF-8")) {
                 return "not UTF-8 text";
