@@ -84,7 +84,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.printf("last poll:      %s%n", status.lastPoll().filter(p -> s.remote().isPresent() && p.isFor(s.remote().get(),
                 s.configuration().get())).map(p -> p.at() + ", " + Durations.format(Duration.between(p.at(), now)) + " ago: "
-                + describe(p)).orElse("none recorded"));
+                + describe(p) + (p.since().equals(p.at()) ? "" : " (since " + p.since() + ")")).orElse("none recorded"));
         out.printf("remote serves:  %s%n", status.served().map(Etag::value).orElse("unknown"));
         out.printf("last applied:   %s%n", applied.map(at -> s.lastEtag().map(Etag::value).orElse("local activation")
                 + " (" + s.lastConfiguration().map(Object::toString).orElse("") + ") at " + at + ", "

@@ -172,7 +172,7 @@ public final class Follower {
             message = f.error().getMessage();
         }
         try {
-            dataDir.recordPoll(new LastPoll(clock.instant(), remote, configuration, kind, served, errorClass, message));
+            dataDir.recordPoll(LastPoll.at(clock.instant(), remote, configuration, kind, served, errorClass, message));
         } catch (LocalException e) {
             log.debug("cannot record the poll: {}", e.getMessage());
         }

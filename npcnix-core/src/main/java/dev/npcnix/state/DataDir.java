@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -224,24 +225,62 @@ public final class DataDir {
     }
 
     /**
-     * Records the last poll in {@code poll.json}: temp file and rename, so a reader sees the old record or
-     * the new one, but no fsync, since it is rewritten on every poll and losing it costs nothing.
+     * Records the last poll in {@code poll.json}. A poll that found what the record says already (the
+     * idle daemon's every poll) only sets the file's modification time to {@code poll.at()}: one system
+     * call, no write. Otherwise the content is replaced (temp file and rename, so a reader sees the old
+     * record or the new one) without an fsync: it is rewritten too often to be worth one, and losing it
+     * costs nothing. The shortcut is taken only while the file is the one this process wrote last.
      */
     public void recordPoll(LastPoll poll) {
         Path target = root.resolve(POLL_FILE);
+        Written last = pollWritten;
+        if (last == null) { // this process has not written it yet: the record may be a previous run's
+            last = loadLastPoll().map(p -> new Written(p, FileTime.from(p.at()))).orElse(null);
+        }
         try {
-            LocalFiles.replace(target, posix ? Optional.of(FILE_PERMS) : Optional.empty(), HostStateJson.writeLastPoll(poll));
+            if (last != null && last.poll().sameFinding(poll) && Files.getLastModifiedTime(target).equals(last.mtime())) {
+                pollWritten = new Written(last.poll(), touch(target, poll.at()));
+                return; // the content (and its `since`) stays
+            }
+        } catch (NoSuchFileException e) {
+            // removed meanwhile: written again below
         } catch (IOException e) {
+            throw new LocalException(target, "cannot update", e);
+        }
+        try {
+            LocalFiles.replace(target, posix ? Optional.of(FILE_PERMS) : Optional.empty(),
+                    HostStateJson.writeLastPoll(poll.withTimes(poll.at(), poll.at())));
+            pollWritten = new Written(poll.withTimes(poll.at(), poll.at()), touch(target, poll.at()));
+        } catch (IOException e) {
+            pollWritten = null;
             throw new LocalException(target, "cannot write", e);
         }
     }
 
-    /** The last poll recorded; empty when there was none (or the record is unreadable: it is only a hint). */
+    /** The poll record this process wrote last, and the modification time it gave the file. */
+    private record Written(LastPoll poll, FileTime mtime) {
+    }
+
+    private volatile Written pollWritten;
+
+    /** Sets the modification time to {@code at} (the injected clock's, not the OS's), and returns it as the file system keeps it. */
+    private static FileTime touch(Path file, Instant at) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(at));
+        return Files.getLastModifiedTime(file);
+    }
+
+    /**
+     * The last poll recorded (its time is {@code poll.json}'s modification time); empty when there was
+     * none (or the record is unreadable: it is only a hint).
+     */
     public Optional<LastPoll> loadLastPoll() {
         Path file = root.resolve(POLL_FILE);
         try {
             byte[] bytes = readIfExists(file);
-            return bytes == null ? Optional.empty() : Optional.ofNullable(HostStateJson.readLastPoll(bytes));
+            if (bytes == null) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(HostStateJson.readLastPoll(bytes, Files.getLastModifiedTime(file).toInstant()));
         } catch (IOException | RuntimeException e) {
             log.debug("{}: unreadable, taken as no record: {}", file, e.toString());
             return Optional.empty();
@@ -292,8 +331,8 @@ public final class DataDir {
      * Takes the cross-process activation lock. When another process holds it: with {@code wait}, blocks
      * until it is free, telling {@code onWait} once, and only while the holder is activating (a holder that
      * is only polling lets go within moments, and a message would be wrong); without, fails with
-     * {@link StateException}. The lock file says who holds it and what it is doing: {@code <pid> polling}
-     * or {@code <pid> activating}.
+     * {@link StateException}. The lock file says who is activating, {@code <pid> activating}, and is empty
+     * otherwise.
      */
     public ActivationLock lockActivation(boolean wait, Consumer<String> onWait) {
         Path file = root.resolve(LOCK_FILE);
@@ -314,17 +353,25 @@ public final class DataDir {
                 lock = waitFor(channel, onWait);
             }
             FileLock held = lock;
-            note(channel, "polling");
+            if (channel.size() > 0) {
+                channel.truncate(0); // what a holder that died while activating left: not true of us
+            }
+            // Nothing is written for a poll (the idle daemon's every poll takes this lock): an empty
+            // file means "not activating"; only an activation, rare and long, says so.
+            boolean[] noted = {false};
             return new ActivationLock() {
                 @Override
                 public void activating() {
                     note(channel, "activating");
+                    noted[0] = true;
                 }
 
                 @Override
                 public void close() {
                     try {
-                        channel.truncate(0);
+                        if (noted[0]) {
+                            channel.truncate(0);
+                        }
                         held.release();
                         channel.close();
                     } catch (IOException e) {
@@ -355,17 +402,15 @@ public final class DataDir {
     /**
      * Waits for the lock another process holds. Looks at it every {@value #LOCK_LOOK_MILLIS} ms rather than
      * blocking in the kernel, because what the holder does may change while we wait (a poll that goes on
-     * to activate), and the message is due when it does. A holder whose note is unreadable (the Rust
-     * npcnix, an older npcnix) is taken as activating.
+     * to activate), and the message is due when it does.
      */
     private static FileLock waitFor(FileChannel channel, Consumer<String> onWait) throws IOException, InterruptedException {
         boolean told = false;
         FileLock lock;
         while ((lock = channel.tryLock()) == null) {
             Optional<Holder> holder = holder(channel);
-            if (!told && !holder.map(h -> h.doing().equals("polling")).orElse(false)) {
-                onWait.accept("waiting for another npcnix activation to finish"
-                        + holder.map(h -> " (PID " + h.pid() + ")").orElse(""));
+            if (!told && holder.map(h -> h.doing().equals("activating")).orElse(false)) {
+                onWait.accept("waiting for another npcnix activation to finish (PID " + holder.get().pid() + ")");
                 told = true;
             }
             Thread.sleep(LOCK_LOOK_MILLIS);

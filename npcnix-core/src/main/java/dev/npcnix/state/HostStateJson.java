@@ -74,15 +74,22 @@ public final class HostStateJson {
         g.writeEndObject();
     }
 
-    /** {@code poll.json}: the last poll, as {@link #writeLastPoll} shapes it. */
+    /** {@code poll.json}: what the last poll found and since when; the time of the last poll is the file's mtime. */
     static byte[] writeLastPoll(LastPoll p) {
-        return Json.write(g -> writeLastPoll(g, p));
+        return Json.write(g -> writeLastPoll(g, p, false));
     }
 
-    /** The last poll as an object: the shape of {@code poll.json} and of {@code last_poll} in {@code status --json}. */
+    /** The last poll as an object: {@code last_poll} in {@code status --json} (and {@code poll.json}, without {@code at}). */
     public static void writeLastPoll(JsonGenerator g, LastPoll p) throws IOException {
+        writeLastPoll(g, p, true);
+    }
+
+    private static void writeLastPoll(JsonGenerator g, LastPoll p, boolean withAt) throws IOException {
         g.writeStartObject();
-        Json.field(g, "at", p.at());
+        if (withAt) {
+            Json.field(g, "at", p.at());
+        }
+        Json.field(g, "since", p.since());
         Json.field(g, "remote", p.remote());
         Json.field(g, "configuration", p.configuration());
         Json.field(g, "outcome", p.outcome());
@@ -92,14 +99,15 @@ public final class HostStateJson {
         g.writeEndObject();
     }
 
-    /** Parses {@code poll.json}; null for a document that is {@code null}. */
-    static LastPoll readLastPoll(byte[] bytes) throws IOException {
+    /** Parses {@code poll.json}, whose last poll was at {@code at} (its mtime); null for a document that is {@code null}. */
+    static LastPoll readLastPoll(byte[] bytes, java.time.Instant at) throws IOException {
         Object doc = Json.parse(bytes);
         if (doc == null) {
             return null;
         }
         Map<?, ?> o = Json.object(doc, "poll");
-        return new LastPoll(Json.instant(o, "at"), remote(o), configuration(o),
+        java.time.Instant since = Json.instant(o, "since");
+        return new LastPoll(at, since == null || since.isAfter(at) ? at : since, remote(o), configuration(o),
                 Json.enumValue(LastPoll.Outcome.class, "outcome", Json.text(o, "outcome")),
                 Etag.parse(Json.text(o, "etag")),
                 Json.enumValue(ErrorClass.class, "error_class", Json.text(o, "error_class")), Json.text(o, "message"));

@@ -299,14 +299,26 @@ class FollowerTest {
 
         clock.advance(Duration.ofMinutes(2));
         assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        Path poll = dataDir.root().resolve(DataDir.POLL_FILE);
+        Object pollInode = Files.getAttribute(poll, "unix:ino");
+        java.time.Instant first = clock.instant();
         assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p -> {
             assertThat(p.outcome()).isEqualTo(dev.npcnix.state.LastPoll.Outcome.UNCHANGED);
-            assertThat(p.at()).isEqualTo(clock.instant());
+            assertThat(p.at()).isEqualTo(first);
             assertThat(p.etag()).isEqualTo(release.etag());
         });
-        // an atomic write replaces the file: the same inode means nothing was written (nor fsynced)
+
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p -> {
+            assertThat(p.at()).as("the time of the last poll").isEqualTo(clock.instant());
+            assertThat(p.since()).as("what it found has not changed since").isEqualTo(first);
+        });
+        // an atomic write replaces the file: the same inode means nothing was written (nor fsynced);
+        // the second unchanged poll only set poll.json's modification time
         assertThat(Files.getAttribute(config, "unix:ino")).isEqualTo(configInode);
         assertThat(Files.getAttribute(state, "unix:ino")).isEqualTo(stateInode);
+        assertThat(Files.getAttribute(poll, "unix:ino")).isEqualTo(pollInode);
         assertThat(Files.getPosixFilePermissions(dataDir.root().resolve(DataDir.POLL_FILE)))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }

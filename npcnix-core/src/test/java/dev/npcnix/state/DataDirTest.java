@@ -143,7 +143,7 @@ class DataDirTest {
 
             assertThatThrownBy(() -> dir.lockActivation(false, m -> { }))
                     .isInstanceOf(StateException.class)
-                    .hasMessageContaining("another npcnix activation is running (PID " + holder.pid() + ")");
+                    .hasMessageEndingWith(": another npcnix activation is running (--no-wait given)");
 
             List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -165,6 +165,8 @@ class DataDirTest {
             assertThat(out.readLine()).isEqualTo("activating");
             dev.npcnix.testing.Await.until(java.time.Duration.ofSeconds(30), "the notice", () -> !notices.isEmpty());
             assertThat(done).isNotDone();
+            assertThatThrownBy(() -> dir.lockActivation(false, m -> { })).hasMessageEndingWith(
+                    ": another npcnix activation is running (PID " + holder.pid() + ") (--no-wait given)");
 
             toHolder.close();
             done.get(30, TimeUnit.SECONDS);

@@ -38,11 +38,11 @@ class HostStatusTest {
     }
 
     private static LastPoll poll(LastPoll.Outcome outcome, Etag served) {
-        return new LastPoll(NOW.minusSeconds(30), REMOTE, WEB, outcome, served, null, null);
+        return LastPoll.at(NOW.minusSeconds(30), REMOTE, WEB, outcome, served, null, null);
     }
 
     private static LastPoll failed(Etag release, ErrorClass errorClass, String message) {
-        return new LastPoll(NOW.minusSeconds(30), REMOTE, WEB, LastPoll.Outcome.FAILED, release, errorClass, message);
+        return LastPoll.at(NOW.minusSeconds(30), REMOTE, WEB, LastPoll.Outcome.FAILED, release, errorClass, message);
     }
 
     private static HostState quarantined(Etag etag, Instant at) {
@@ -154,7 +154,7 @@ class HostStatusTest {
 
     @Test
     void aPollOfAnotherRemoteOrConfigurationSaysNothingAboutThisOne() {
-        LastPoll other = new LastPoll(NOW, REMOTE, ConfigurationName.of("db"), LastPoll.Outcome.FAILED, null,
+        LastPoll other = LastPoll.at(NOW, REMOTE, ConfigurationName.of("db"), LastPoll.Outcome.FAILED, null,
                 ErrorClass.TRANSIENT, "down");
         HostStatus st = HostStatus.of(applied(V1, NOW.minusSeconds(60)), HostState.empty(), Optional.of(other), RUNNING, NOW);
         assertThat(st.state()).isEqualTo(HostStatus.State.IN_SYNC);
