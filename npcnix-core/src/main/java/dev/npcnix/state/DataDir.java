@@ -336,13 +336,7 @@ public final class DataDir {
      */
     public ActivationLock lockActivation(boolean wait, Consumer<String> onWait) {
         Path file = root.resolve(LOCK_FILE);
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                    fileAttributes(FILE_PERMS));
-        } catch (IOException e) {
-            throw new StateException("activation lock " + file + ": cannot open: " + e, e);
-        }
+        FileChannel channel = openLockFile(file, "activation lock ");
         try {
             FileLock lock = channel.tryLock();
             if (lock == null) {
@@ -392,6 +386,16 @@ public final class DataDir {
         } catch (RuntimeException e) {
             LocalFiles.closeQuietly(channel);
             throw e;
+        }
+    }
+
+    /** A lock file, created 0600 when missing, open for reading (what its holder wrote) and writing (the lock). */
+    private FileChannel openLockFile(Path file, String what) {
+        try {
+            return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                    fileAttributes(FILE_PERMS));
+        } catch (IOException e) {
+            throw new StateException(what + file + ": cannot open: " + e, e);
         }
     }
 
@@ -457,13 +461,7 @@ public final class DataDir {
      */
     public FollowerLock lockFollower() {
         Path file = root.resolve(FOLLOWER_LOCK_FILE);
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                    fileAttributes(FILE_PERMS));
-        } catch (IOException e) {
-            throw new StateException("follower lock " + file + ": cannot open: " + e, e);
-        }
+        FileChannel channel = openLockFile(file, "follower lock ");
         try {
             FileLock lock = channel.tryLock();
             if (lock == null) {
