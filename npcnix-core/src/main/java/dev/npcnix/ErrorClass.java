@@ -10,5 +10,15 @@ public enum ErrorClass {
     /** The release itself (corrupt archive, refused signature, failing rebuild): quarantined. */
     DETERMINISTIC,
     /** The host's own problem (full disk, unwritable {@code tmp/}, failed state write): retried with backoff, nothing quarantined. */
-    LOCAL
+    LOCAL,
+    /**
+     * The release was applied and failed its health checks (or its activation failed half-way), and
+     * was rolled back: quarantined, naming the failing checks.
+     */
+    UNHEALTHY,
+    /**
+     * A trial was cut short by a stop, a kill or a reboot, which is not the release's fault: tried once
+     * more, then quarantined (a release that keeps taking the host down is).
+     */
+    INTERRUPTED
 }

@@ -49,14 +49,17 @@ final class FollowCommand implements Callable<Integer> {
     @Mixin
     ActivationOptions activation;
 
+    @Mixin
+    SafetyOptions safety;
+
     @Override
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
         CliContext ctx = root.ctx;
         ExitPolicy policy = ExitPolicy.parse(once);
         DataDir dataDir = root.openDataDir();
-        Settings settings = host.apply(dataDir.loadSettings(), storeOptions);
-        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, follower -> {
+        Settings settings = safety.apply(host.apply(dataDir.loadSettings(), storeOptions), host.declarative);
+        return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, follower -> {
             Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
             ctx.signals().accept(shutdown);
             startLine(settings, policy).ifPresent(ctx.err()::println);

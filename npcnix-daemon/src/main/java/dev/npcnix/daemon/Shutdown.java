@@ -12,9 +12,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What SIGTERM/SIGINT do: while sleeping the loop ends at once (exit 0); while fetching or unpacking
- * the process exits at once (nothing was applied, {@code tmp/} is cleaned on the next start); while
- * activating or recording, the running {@code nixos-rebuild} finishes and its result is recorded first.
- * A second signal exits immediately whatever is running.
+ * the process exits at once (nothing was applied, {@code tmp/} is cleaned on the next start); while a
+ * trial's checks run, too (the pending record lets the next start finish them, and a reboot boots the
+ * boot default, which a trial never touches); while activating or recording, the running
+ * {@code nixos-rebuild} (or commit, or rollback) finishes and its result is recorded first. A second
+ * signal exits immediately whatever is running.
  */
 public final class Shutdown {
     private static final Logger log = LoggerFactory.getLogger(Shutdown.class);
@@ -46,6 +48,11 @@ public final class Shutdown {
             case ACTIVATING, RECORDING -> log.info("SIG{}: exiting once the running activation finishes (send again to exit now)", name);
             case FETCHING, UNPACKING -> {
                 log.info("SIG{}: exiting now; nothing was applied", name);
+                exitNow.accept(0);
+            }
+            case CHECKING -> {
+                log.info("SIG{}: exiting now, during a trial's checks; the next start finishes them (the boot default is"
+                        + " untouched)", name);
                 exitNow.accept(0);
             }
             case IDLE -> log.info("SIG{}: exiting", name);
