@@ -29,7 +29,7 @@ final class CheckRounds {
 
         /** The failed results in one line: {@code http http://…/health: HTTP 503; systemd: 1 failed unit: x.service}. */
         String summary() {
-            return String.join("; ", results.stream().filter(r -> !r.passed()).map(CheckResult::toString).toList());
+            return String.join("; ", results.stream().filter(r -> !r.passed()).map(r -> r.name() + ": " + r.detail()).toList());
         }
     }
 

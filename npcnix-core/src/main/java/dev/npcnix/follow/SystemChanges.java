@@ -72,7 +72,8 @@ final class SystemChanges {
     UnhealthyException rollBack(HostState.Pending p, List<String> failing, String reason, List<CheckResult> checks) {
         HostState.Pending decided = store(p.failed(HostState.Pending.Phase.ROLLING_BACK, failing, reason));
         Generation previous = decided.previous();
-        String release = "release " + decided.etag() + " of " + decided.remote();
+        String release = "release " + new Release(decided.remote(), decided.etag(), decided.sha256(), decided.size()).shortId() + " of "
+                + decided.remote();
         log.warn("{}: {}; rolling back to {}", release, reason, previous);
         try {
             host.system().switchToConfiguration(previous.toplevel(), "test");
@@ -101,8 +102,8 @@ final class SystemChanges {
             host.system().setProfile(committing.trial());
         }
         host.system().switchToConfiguration(committing.trial(), "boot");
-        log.info("release {} of {}: committed {} as the system profile and boot default", committing.etag(), committing.remote(),
-                committing.trial());
+        log.info("release {} of {}: committed {} as the system profile and boot default", new Release(committing.remote(),
+                committing.etag(), committing.sha256(), committing.size()).shortId(), committing.remote(), committing.trial());
         return committing;
     }
 
