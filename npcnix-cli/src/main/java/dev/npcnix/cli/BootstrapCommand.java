@@ -68,9 +68,6 @@ final class BootstrapCommand implements Callable<Integer> {
     @Mixin
     ActivationOptions activation;
 
-    @Mixin
-    SafetyOptions safety;
-
     @Override
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
@@ -88,10 +85,9 @@ final class BootstrapCommand implements Callable<Integer> {
         if (!trustedPublicKeys.isEmpty()) {
             settings = settings.withTrustedPublicKeys(trustedPublicKeys);
         }
-        settings = safety.apply(settings, false);
         ctx.err().println("npcnix: bootstrap: following " + remote + " as " + target + " (data dir " + dataDir.root() + ")");
         Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
-        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, !safety.noHealthChecks, follower ->
+        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, follower ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
         if (activation.dryRun) {

@@ -143,12 +143,17 @@ class SettingsTest {
         Settings read = DataDir.open(dir).loadSettings();
         assertThat(read.health()).isEqualTo(health);
         assertThat(read.reboot()).isEqualTo(reboot);
-        Map<?, ?> json = (Map<?, ?>) Json.parse(Files.readAllBytes(dir.resolve("config.json")));
-        assertThat((Map<?, ?>) json.get("health")).containsEntry("http_timeout_secs", 2.5).containsEntry("deadline_secs", 600L)
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readAllBytes(dir.resolve("config.json")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> healthJson = (Map<String, Object>) json.get("health");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rebootJson = (Map<String, Object>) json.get("reboot");
+        assertThat(healthJson).containsEntry("http_timeout_secs", 2.5).containsEntry("deadline_secs", 600L)
                 .containsEntry("systemd", true);
-        assertThat((Map<?, ?>) json.get("reboot")).containsEntry("policy", "when-needed").containsEntry("window", "02:00-04:00");
+        assertThat(rebootJson).containsEntry("policy", "when-needed").containsEntry("window", "02:00-04:00");
         // the Rust npcnix's own fields are where they were, in its order
-        assertThat(new ArrayList<>(json.keySet()).subList(0, 9)).containsExactly("remote", "remote_region", "configuration",
+        assertThat(new ArrayList<String>(json.keySet()).subList(0, 9)).containsExactly("remote", "remote_region", "configuration",
                 "last_reconfiguration", "last_etag", "last_configuration", "min_sleep_secs", "max_sleep_secs", "max_sleep_after_hours");
     }
 
