@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -82,7 +81,7 @@ public final class FakeNixosSystem implements AutoCloseable {
             s.script("nix-env.sh", "bin/nix-env");
             s.script("systemctl.sh", "bin/systemctl");
             s.script("switch-to-configuration.sh", "lib/switch-to-configuration");
-            Files.writeString(s.root.resolve("boot_id"), UUID.randomUUID() + "\n");
+            Files.writeString(s.root.resolve("boot_id"), bootId(1) + "\n");
             Files.createFile(s.root.resolve("events"));
             Path initial = Files.createDirectories(s.root.resolve("initial"));
             Files.writeString(initial.resolve("flake.nix"), "{ outputs = { self }: { }; }\n");
@@ -188,6 +187,11 @@ public final class FakeNixosSystem implements AutoCloseable {
         }
     }
 
+    /** Boot ids as the kernel writes them, numbered so outputs are the same every run. */
+    private static String bootId(int boot) {
+        return String.format("00000000-0000-4000-8000-%012d", boot);
+    }
+
     /** Every switch-to-configuration, nix-env, nixos-rebuild and reboot since install, in order. */
     public List<String> events() {
         try {
@@ -224,7 +228,8 @@ public final class FakeNixosSystem implements AutoCloseable {
     public void reboot() {
         try {
             Path next = bootDefault();
-            Files.writeString(root.resolve("boot_id"), UUID.randomUUID() + "\n");
+            int boot = Integer.parseInt(bootId().substring(bootId().lastIndexOf('-') + 1)) + 1;
+            Files.writeString(root.resolve("boot_id"), bootId(boot) + "\n");
             link(root.resolve("run/booted-system"), next);
             link(root.resolve("run/current-system"), next);
             copyOrDelete(next.resolve("failed-units"), root.resolve("run/failed-units"));

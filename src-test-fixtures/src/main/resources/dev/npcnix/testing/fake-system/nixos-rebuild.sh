@@ -31,7 +31,8 @@ if [ -e "$dir/fake-system/eval-fails" ]; then
   exit 1
 fi
 if [ -f "$sys/slow" ]; then sleep "$(cat "$sys/slow")"; fi
-hash=$( (cd "$dir" && find . -type f ! -name 'blob*' | LC_ALL=C sort | xargs cat; echo "$name") | sha256sum | cut -c1-16)
+hash=$( (cd "$dir" && find . -type f ! -name 'blob*' | LC_ALL=C sort | while read -r f; do echo "== $f"; cat "$f"; done; echo "$name") \
+  | sha256sum | cut -c1-16)
 top=$sys/store/$hash-nixos-system-$name
 if [ ! -d "$top" ]; then
   mkdir -p "$top.tmp/bin"
