@@ -6,9 +6,11 @@
 # so a failed activation leaves the system half-switched, as a real one may).
 # boot|switch: makes it the boot loader's default entry (boot/default).
 # Every run is appended to $sys/events; $sys/slow-activation (seconds) makes it take that long.
+# The system is $FAKE_SYSTEM, else the directory the toplevel is in (a toplevel built by real Nix, in
+# /nix/store, carries this script too: NixFlakes.systemFlake).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
-sys=$(cd "$top/../.." && pwd -P)
+sys=${FAKE_SYSTEM:-$(cd "$top/../.." && pwd -P)}
 action=${1:?action}
 echo "switch-to-configuration $action $top" >> "$sys/events"
 echo "fake switch-to-configuration $action $top"
