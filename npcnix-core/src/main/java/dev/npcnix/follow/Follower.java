@@ -59,11 +59,12 @@ public final class Follower {
     private boolean ignoreEtagPending;
 
     /**
-     * A poll step whose safe activation (when the host has checks or a reboot policy) uses the system this
-     * process's environment points at, real sleeping and the system's time zone.
+     * A poll step whose safe activation (when the host has checks or a reboot policy) uses the NixOS
+     * system at its default paths, programs on no PATH, real sleeping and the system's time zone: for
+     * hosts without checks (entry points pass a {@link HostSystem} of their environment).
      */
     public Follower(DataDir dataDir, RemoteStores stores, Activator activator, Clock clock, FollowOptions options) {
-        this(dataDir, stores, activator, clock, options, new HostSystem(NixosSystem.fromEnvironment(System.getenv(),
+        this(dataDir, stores, activator, clock, options, new HostSystem(NixosSystem.fromEnvironment(java.util.Map.of(),
                 java.util.Optional.empty()), Sleeper.system(), ZoneId.systemDefault()));
     }
 

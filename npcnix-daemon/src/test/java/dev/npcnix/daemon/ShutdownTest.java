@@ -48,4 +48,12 @@ class ShutdownTest {
         shutdown.signal("INT");
         assertThat(exits).containsExactly(0);
     }
+
+    @Test
+    void aSignalDuringATrialsChecksExitsAtOnceForTheNextStartToFinishThem() {
+        phase.set(Follower.Phase.CHECKING);
+        shutdown.signal("TERM");
+        assertThat(exits).containsExactly(0);
+        assertThat(shutdown.isRequested()).isTrue();
+    }
 }
