@@ -56,13 +56,26 @@ public final class Subprocess {
     }
 
     /**
-     * Runs {@code command} with exactly {@code environment}, waiting at most {@code timeout}.
+     * Runs {@code command} with exactly {@code environment}, waiting at most {@code timeout}; killed when
+     * this thread is interrupted.
      *
      * @param lines hears every output line as it comes
      * @throws IOException when it cannot be started (no such executable)
      */
     public static Result run(List<String> command, Map<String, String> environment, Optional<Duration> timeout,
             boolean ownGroup, Consumer<String> lines) throws IOException {
+        return run(command, environment, Optional.empty(), timeout, ownGroup, true, lines);
+    }
+
+    /**
+     * As {@link #run(List, Map, Optional, boolean, Consumer)}, in {@code directory} when given.
+     *
+     * @param killOnInterrupt {@code false}: an interrupted wait leaves the process running (a process being
+     *     torn down leaves its children to systemd's control-group kill)
+     * @throws java.io.InterruptedIOException when the wait was interrupted (the interrupt flag is set again)
+     */
+    public static Result run(List<String> command, Map<String, String> environment, Optional<Path> directory,
+            Optional<Duration> timeout, boolean ownGroup, boolean killOnInterrupt, Consumer<String> lines) throws IOException {
         List<String> argv = new ArrayList<>();
         if (ownGroup) {
             onPath("setsid", environment).ifPresent(setsid -> argv.add(setsid.toString()));
@@ -71,6 +84,7 @@ public final class Subprocess {
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        directory.ifPresent(d -> pb.directory(d.toFile()));
         pb.environment().clear();
         pb.environment().putAll(environment);
         Process process = pb.start();
@@ -83,9 +97,13 @@ public final class Subprocess {
         try {
             finished = timeout.isPresent() ? process.waitFor(timeout.get().toMillis(), TimeUnit.MILLISECONDS) : waitForever(process);
         } catch (InterruptedException e) {
-            kill(process, grouped);
+            if (killOnInterrupt) {
+                kill(process, grouped);
+            }
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + command.get(0), e);
+            java.io.InterruptedIOException interrupted = new java.io.InterruptedIOException("interrupted while running " + command.get(0));
+            interrupted.initCause(e);
+            throw interrupted;
         }
         if (!finished) {
             kill(process, grouped);
