@@ -8,7 +8,6 @@ import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -43,7 +42,9 @@ final class PackCommand implements Callable<Integer> {
         // Hashed as it is written: reading a large archive back only to hash it cost a tenth of the pack.
         MessageDigest sha256 = Digests.sha256();
         PackResult[] result = new PackResult[1];
-        LocalFiles.writeAtomically(target, Optional.of(PosixFilePermissions.fromString("rw-------")), out -> {
+        // Private while written; the finished file gets the mode the umask gives (0644 under 022), so that
+        // it can be served over HTTP or copied to a shared store as it is.
+        LocalFiles.writeAtomically(target, Optional.empty(), out -> {
             OutputStream buffered = new BufferedOutputStream(new DigestOutputStream(out, sha256), 1 << 16);
             try (Progress progress = Progress.of(root.ctx, "pack")) {
                 result[0] = FlakeArchive.pack(source.src, buffered, source.packOptions(root.ctx.env()), progress);

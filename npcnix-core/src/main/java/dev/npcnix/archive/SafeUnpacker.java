@@ -54,6 +54,8 @@ final class SafeUnpacker {
     private static final int MAX_SYMLINK_HOPS = 40;
     private static final Set<PosixFilePermission> MODE_0755 = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> MODE_0644 = PosixFilePermissions.fromString("rw-r--r--");
+    private static final FileAttribute<Set<PosixFilePermission>> CREATE_0755 = PosixFilePermissions.asFileAttribute(MODE_0755);
+    private static final FileAttribute<Set<PosixFilePermission>> CREATE_0644 = PosixFilePermissions.asFileAttribute(MODE_0644);
     private static final Set<OpenOption> CREATE_FILE = Set.of(
             StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
@@ -174,66 +176,77 @@ final class SafeUnpacker {
         return new UnpackResult(created, contentBytes, source.count());
     }
 
+    /*
+     * Per entry, the common case (a clean name, a parent checked for the entry before) costs no more
+     * than a scan of the name and one map lookup: names are shown (escaped, shortened) only in errors.
+     */
     private void extract(TarReader.Entry entry) throws IOException {
-        String name = decode(entry.name(), "archive entry #" + entry.index(), "name");
-        String display = TarReader.display(name);
-        List<String> parts = parts(name, display, "#" + entry.index());
-        String rel = String.join("/", parts);
+        String name = decode(entry.name());
+        if (name == null) {
+            throw notUtf8("archive entry #" + entry.index(), entry.name(), "name");
+        }
+        String rel = relativePath(name, entry.index());
         switch (entry.type()) {
-            case CHAR_DEVICE -> throw reject(display, "character device not allowed");
-            case BLOCK_DEVICE -> throw reject(display, "block device not allowed");
-            case FIFO -> throw reject(display, "fifo not allowed");
-            case UNSUPPORTED -> throw reject(display, "unsupported entry type '" + typeChar(entry.typeFlag()) + "'");
+            case CHAR_DEVICE -> throw reject(name, "character device not allowed");
+            case BLOCK_DEVICE -> throw reject(name, "block device not allowed");
+            case FIFO -> throw reject(name, "fifo not allowed");
+            case UNSUPPORTED -> throw reject(name, "unsupported entry type '" + typeChar(entry.typeFlag()) + "'");
             default -> { }
         }
         if (rel.isEmpty()) {
             if (entry.type() == TarReader.Type.DIRECTORY && entry.size() == 0) {
                 return; // "./": the root itself
             }
-            throw reject(display, "names the destination itself");
+            throw reject(name, "names the destination itself");
         }
-        int pathBytes = rel.getBytes(StandardCharsets.UTF_8).length;
-        if (pathBytes > limits.maxPathLength()) {
-            throw reject(display, "path longer than " + limits.maxPathLength() + " bytes");
+        if (utf8Length(rel) > limits.maxPathLength()) {
+            throw reject(name, "path longer than " + limits.maxPathLength() + " bytes");
         }
         if (entry.type() != TarReader.Type.FILE && entry.size() != 0) {
-            throw reject(display, "a " + entry.type().name().toLowerCase() + " entry with " + entry.size() + " bytes of data");
+            throw reject(name, "a " + entry.type().name().toLowerCase() + " entry with " + entry.size() + " bytes of data");
         }
-        ensureParents(parts, display);
+        ensureParents(rel, name);
         Node existing = tree.get(rel);
         if (entry.type() == TarReader.Type.DIRECTORY) {
             if (existing != null && existing.kind() != Kind.IMPLICIT_DIRECTORY) {
-                throw reject(display, "duplicate entry");
+                throw reject(name, "duplicate entry");
             }
             if (existing == null) {
-                createDirectory(rel, display);
+                createDirectory(rel, name);
             }
             tree.put(rel, new Node(Kind.DIRECTORY, 0755, 0, null, null));
             observe(new UnpackedEntry(rel, UnpackedEntry.Type.DIRECTORY, 0755, 0, null, null));
         } else {
             if (existing != null) {
-                throw reject(display, existing.isDirectory() ? "duplicate entry (already a directory)" : "duplicate entry");
+                throw reject(name, existing.isDirectory() ? "duplicate entry (already a directory)" : "duplicate entry");
             }
             switch (entry.type()) {
-                case FILE -> writeFile(rel, display, entry);
-                case SYMLINK -> createSymlink(rel, display, entry);
-                case HARDLINK -> createHardLink(rel, display, entry);
+                case FILE -> writeFile(rel, name, entry);
+                case SYMLINK -> createSymlink(rel, name, entry);
+                case HARDLINK -> createHardLink(rel, name, entry);
                 default -> throw new IllegalStateException("unexpected entry type " + entry.type());
             }
         }
         created++;
     }
 
-    /** Splits a name into its components: no absolute paths, no "..", "." and empty components dropped. */
-    private static List<String> parts(String name, String display, String ordinal) {
+    /**
+     * The entry's path relative to the destination, '/'-separated: no absolute paths, no "..", "." and
+     * empty components dropped, components of at most 255 bytes.
+     */
+    private static String relativePath(String name, int index) {
         if (name.isEmpty()) {
-            throw reject(ordinal, "empty name");
+            throw reject("#" + index, "empty name");
         }
         if (name.indexOf('\0') >= 0) {
-            throw reject(display, "NUL in name");
+            throw reject(name, "NUL in name");
         }
         if (name.startsWith("/")) {
-            throw reject(display, "absolute path");
+            throw reject(name, "absolute path");
+        }
+        int clean = cleanLength(name);
+        if (clean >= 0) {
+            return clean == name.length() ? name : name.substring(0, clean);
         }
         List<String> parts = new ArrayList<>();
         for (String part : name.split("/", -1)) {
@@ -241,64 +254,91 @@ final class SafeUnpacker {
                 continue;
             }
             if (part.equals("..")) {
-                throw reject(display, "path with a \"..\" component");
+                throw reject(name, "path with a \"..\" component");
             }
-            if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_COMPONENT_BYTES) {
-                throw reject(display, "name component longer than " + MAX_NAME_COMPONENT_BYTES + " bytes");
+            if (utf8Length(part) > MAX_NAME_COMPONENT_BYTES) {
+                throw reject(name, "name component longer than " + MAX_NAME_COMPONENT_BYTES + " bytes");
             }
             parts.add(part);
         }
-        return parts;
+        return String.join("/", parts);
+    }
+
+    /**
+     * The length of {@code name} without its one trailing '/' when every component is already in
+     * normal form (not empty, not "." or "..", short enough to need no byte count); -1 when it needs
+     * the full treatment.
+     */
+    private static int cleanLength(String name) {
+        int length = name.endsWith("/") ? name.length() - 1 : name.length();
+        int start = 0;
+        while (true) {
+            int end = name.indexOf('/', start);
+            if (end < 0 || end > length) {
+                end = length;
+            }
+            int n = end - start;
+            if (n == 0 || n > MAX_NAME_COMPONENT_BYTES / 3
+                    || name.charAt(start) == '.' && (n == 1 || n == 2 && name.charAt(start + 1) == '.')) {
+                return -1;
+            }
+            if (end == length) {
+                return length;
+            }
+            start = end + 1;
+        }
     }
 
     /** Creates missing parent directories; refuses a parent that is a file or a symlink. */
-    private void ensureParents(List<String> parts, String display) throws IOException {
-        if (parts.size() < 2) {
-            return;
+    private void ensureParents(String rel, String name) throws IOException {
+        int last = rel.lastIndexOf('/');
+        if (last < 0 || last == lastParent.length() && rel.startsWith(lastParent)) {
+            return; // at the root, or checked for the previous entry (and a directory stays a directory)
         }
-        String parentPath = String.join("/", parts.subList(0, parts.size() - 1));
-        if (parentPath.equals(lastParent)) {
-            return; // checked for the previous entry, and a directory stays a directory
-        }
-        StringBuilder prefix = new StringBuilder(parentPath.length());
-        for (int i = 0; i < parts.size() - 1; i++) {
-            if (i > 0) {
-                prefix.append('/');
-            }
-            prefix.append(parts.get(i));
-            String path = prefix.toString();
+        for (int slash = rel.indexOf('/'); slash >= 0 && slash <= last; slash = rel.indexOf('/', slash + 1)) {
+            String path = rel.substring(0, slash);
             Node node = tree.get(path);
             if (node == null) {
-                createDirectory(path, display);
+                createDirectory(path, name);
                 tree.put(path, new Node(Kind.IMPLICIT_DIRECTORY, 0755, 0, null, null));
             } else if (node.kind() == Kind.SYMLINK) {
-                throw reject(display, "parent " + TarReader.display(path) + " is a symlink");
+                throw reject(name, "parent " + TarReader.display(path) + " is a symlink");
             } else if (node.kind() == Kind.FILE) {
-                throw reject(display, "parent " + TarReader.display(path) + " is not a directory");
+                throw reject(name, "parent " + TarReader.display(path) + " is not a directory");
             }
         }
-        lastParent = parentPath;
+        lastParent = rel.substring(0, last);
     }
 
-    private void createDirectory(String rel, String display) throws IOException {
-        Path path = resolve(rel, display);
+    /** Bytes of {@code s} in UTF-8, without encoding it when every char is ASCII. */
+    private static int utf8Length(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return s.getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        return s.length();
+    }
+
+    private void createDirectory(String rel, String name) throws IOException {
+        Path path = resolve(rel, name);
         Files.createDirectory(path);
         if (!umaskKeepsModes) {
             setMode(path, MODE_0755);
         }
     }
 
-    private void writeFile(String rel, String display, TarReader.Entry entry) throws IOException {
+    private void writeFile(String rel, String name, TarReader.Entry entry) throws IOException {
         if (entry.size() > limits.maxBytes() - contentBytes) {
             throw new ArchiveException("archive: expands to more than " + limits.maxBytes() + " bytes (zip bomb?)");
         }
-        Path path = resolve(rel, display);
+        Path path = resolve(rel, name);
         boolean exec = (entry.mode() & 0100) != 0;
         Set<PosixFilePermission> permissions = exec ? MODE_0755 : MODE_0644;
         if (digest != null) {
             digest.reset();
         }
-        try (FileChannel out = FileChannel.open(path, CREATE_FILE, PosixFilePermissions.asFileAttribute(permissions))) {
+        try (FileChannel out = FileChannel.open(path, CREATE_FILE, exec ? CREATE_0755 : CREATE_0644)) {
             int n;
             while ((n = reader.read(buffer, 0, buffer.length)) >= 0) {
                 ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
@@ -321,29 +361,32 @@ final class SafeUnpacker {
         observe(new UnpackedEntry(rel, UnpackedEntry.Type.FILE, mode, entry.size(), sha, null));
     }
 
-    private void createSymlink(String rel, String display, TarReader.Entry entry) throws IOException {
-        String target = decode(entry.linkName(), "archive entry " + display, "symlink target");
+    private void createSymlink(String rel, String name, TarReader.Entry entry) throws IOException {
+        String target = decode(entry.linkName());
+        if (target == null) {
+            throw notUtf8("archive entry " + TarReader.display(name), entry.linkName(), "symlink target");
+        }
         if (target.isEmpty()) {
-            throw reject(display, "empty symlink target");
+            throw reject(name, "empty symlink target");
         }
         if (target.indexOf('\0') >= 0) {
-            throw reject(display, "NUL in symlink target");
+            throw reject(name, "NUL in symlink target");
         }
         if (target.startsWith("/")) {
-            throw reject(display, "symlink target " + TarReader.display(target) + " is absolute");
+            throw reject(name, "symlink target " + TarReader.display(target) + " is absolute");
         }
         if (target.getBytes(StandardCharsets.UTF_8).length > limits.maxPathLength()) {
-            throw reject(display, "symlink target longer than " + limits.maxPathLength() + " bytes");
+            throw reject(name, "symlink target longer than " + limits.maxPathLength() + " bytes");
         }
         if (TarPacker.escapesRoot(rel, target)) {
-            throw reject(display, "symlink target " + TarReader.display(target) + " points outside the destination");
+            throw reject(name, "symlink target " + TarReader.display(target) + " points outside the destination");
         }
-        Path path = resolve(rel, display);
+        Path path = resolve(rel, name);
         Path targetPath;
         try {
             targetPath = path.getFileSystem().getPath(target);
         } catch (InvalidPathException e) {
-            throw reject(display, "symlink target not usable here (file name encoding "
+            throw reject(name, "symlink target not usable here (file name encoding "
                     + System.getProperty("sun.jnu.encoding") + ")");
         }
         Files.createSymbolicLink(path, targetPath);
@@ -352,15 +395,18 @@ final class SafeUnpacker {
         observe(new UnpackedEntry(rel, UnpackedEntry.Type.SYMLINK, 0777, 0, null, target));
     }
 
-    private void createHardLink(String rel, String display, TarReader.Entry entry) throws IOException {
-        String targetName = decode(entry.linkName(), "archive entry " + display, "hard link target");
+    private void createHardLink(String rel, String name, TarReader.Entry entry) throws IOException {
+        String targetName = decode(entry.linkName());
+        if (targetName == null) {
+            throw notUtf8("archive entry " + TarReader.display(name), entry.linkName(), "hard link target");
+        }
         String targetRel = hardLinkTarget(targetName);
         Node target = targetRel == null ? null : tree.get(targetRel);
         if (target == null || target.kind() != Kind.FILE) {
-            throw reject(display, "hard link target " + TarReader.display(targetName) + " is not a regular file extracted earlier");
+            throw reject(name, "hard link target " + TarReader.display(targetName) + " is not a regular file extracted earlier");
         }
-        Path path = resolve(rel, display);
-        Path existing = resolve(targetRel, display);
+        Path path = resolve(rel, name);
+        Path existing = resolve(targetRel, name);
         try {
             Files.createLink(path, existing);
         } catch (UnsupportedOperationException | IOException e) {
@@ -409,7 +455,7 @@ final class SafeUnpacker {
             }
             if (part.equals("..")) {
                 if (resolved.pollLast() == null) {
-                    throw reject(TarReader.display(rel), "symlink target " + TarReader.display(tree.get(rel).target())
+                    throw reject(rel, "symlink target " + TarReader.display(tree.get(rel).target())
                             + " leads outside the destination through other symlinks");
                 }
                 continue;
@@ -418,7 +464,7 @@ final class SafeUnpacker {
             Node node = tree.get(String.join("/", resolved));
             if (node != null && node.kind() == Kind.SYMLINK) {
                 if (++hops > MAX_SYMLINK_HOPS) {
-                    throw reject(TarReader.display(rel), "symlink loop");
+                    throw reject(rel, "symlink loop");
                 }
                 resolved.pollLast();
                 String[] next = node.target().split("/");
@@ -444,11 +490,11 @@ final class SafeUnpacker {
         }
     }
 
-    private Path resolve(String rel, String display) {
+    private Path resolve(String rel, String name) {
         try {
             return root.resolve(rel);
         } catch (InvalidPathException e) {
-            throw reject(display, "name not usable here (file name encoding " + System.getProperty("sun.jnu.encoding")
+            throw reject(name, "name not usable here (file name encoding " + System.getProperty("sun.jnu.encoding")
                     + "; run with a UTF-8 locale)");
         }
     }
@@ -476,7 +522,18 @@ final class SafeUnpacker {
         return value == 0xFD2FB528 || (value & 0xFFFFFFF0) == 0x184D2A50; // a frame, or a skippable frame
     }
 
-    private static String decode(byte[] bytes, String what, String field) {
+    /** Strict UTF-8, or null when the bytes are not valid UTF-8 (ASCII, the usual case, is decoded directly). */
+    private static String decode(byte[] bytes) {
+        boolean ascii = true;
+        for (byte b : bytes) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -484,12 +541,17 @@ final class SafeUnpacker {
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new ArchiveException(what + " (" + TarReader.escapeBytes(bytes) + "): " + field + " is not valid UTF-8");
+            return null;
         }
     }
 
-    private static ArchiveException reject(String display, String cause) {
-        return new ArchiveException("archive entry " + display + ": " + cause);
+    private static ArchiveException notUtf8(String what, byte[] bytes, String field) {
+        return new ArchiveException(what + " (" + TarReader.escapeBytes(bytes) + "): " + field + " is not valid UTF-8");
+    }
+
+    /** An entry refused; {@code name} as in the archive (shown escaped and shortened). */
+    private static ArchiveException reject(String name, String cause) {
+        return new ArchiveException("archive entry " + TarReader.display(name) + ": " + cause);
     }
 
     private static char typeChar(byte flag) {

@@ -45,7 +45,8 @@ final class TarReader {
     private long remaining;
     private int padding;
     private int index;
-    private String current = "";
+    /** The raw name of the current entry; shown only in messages, so decoded only for one. */
+    private byte[] currentName = new byte[0];
     private boolean ended;
 
     TarReader(InputStream in) {
@@ -108,7 +109,7 @@ final class TarReader {
             byte[] link = paxLink != null ? paxLink : longLink != null ? longLink : field(157, 100);
             long entrySize = paxSize >= 0 ? paxSize : size;
             Type type = type(flag, name);
-            current = display(new String(name, StandardCharsets.UTF_8));
+            currentName = name;
             // Devices and fifos never carry data, whatever their size field says.
             remaining = type == Type.CHAR_DEVICE || type == Type.BLOCK_DEVICE || type == Type.FIFO ? 0 : entrySize;
             padding = (int) ((BLOCK - remaining % BLOCK) % BLOCK);
@@ -124,7 +125,7 @@ final class TarReader {
         }
         int n = in.read(buffer, offset, (int) Math.min(length, remaining));
         if (n < 0) {
-            throw corrupt("entry " + current + " is cut short (" + remaining + " bytes missing)");
+            throw corrupt("entry " + current() + " is cut short (" + remaining + " bytes missing)");
         }
         remaining -= n;
         bytesRead += n;
@@ -157,7 +158,9 @@ final class TarReader {
             read(scratch, 0, scratch.length);
         }
         if (padding > 0) {
-            readFully(scratch, padding, "padding of entry " + current + " is cut short");
+            if (!readFully(scratch, padding)) {
+                throw corrupt("padding of entry " + current() + " is cut short");
+            }
             padding = 0;
         }
     }
@@ -170,7 +173,7 @@ final class TarReader {
             return false;
         }
         if (n < BLOCK) {
-            throw corrupt(index == 0 ? "first header is cut short" : "header after entry " + current + " is cut short");
+            throw corrupt(index == 0 ? "first header is cut short" : "header after entry " + current() + " is cut short");
         }
         return true;
     }
@@ -183,16 +186,21 @@ final class TarReader {
         int length = (int) size;
         int padded = (length + BLOCK - 1) / BLOCK * BLOCK;
         byte[] data = new byte[padded];
-        readFully(data, padded, "extension header before entry #" + (index + 1) + " is cut short");
+        if (!readFully(data, padded)) {
+            throw corrupt("extension header before entry #" + (index + 1) + " is cut short");
+        }
         return Arrays.copyOf(data, length);
     }
 
-    private void readFully(byte[] buffer, int length, String whatIfShort) throws IOException {
+    /** False when the stream ends first. */
+    private boolean readFully(byte[] buffer, int length) throws IOException {
         int n = in.readNBytes(buffer, 0, length);
         bytesRead += n;
-        if (n < length) {
-            throw corrupt(whatIfShort);
-        }
+        return n == length;
+    }
+
+    private String current() {
+        return display(new String(currentName, StandardCharsets.UTF_8));
     }
 
     private Type type(byte flag, byte[] name) {

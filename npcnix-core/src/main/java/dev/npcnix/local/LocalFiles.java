@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
 
     private LocalFiles() {
     }
@@ -45,8 +46,9 @@ public final class LocalFiles {
 
     /**
      * Replaces {@code target} atomically with what {@code content} writes. The temp file is
-     * {@code .<name>.<random>.tmp} in the target's directory, created with {@code permissions} when given
-     * (else as the umask says), and removed when anything fails.
+     * {@code .<name>.<random>.tmp} in the target's directory, private (0600) while it is written, and
+     * removed when anything fails; the file renamed into place has {@code permissions} when given, else
+     * the mode the umask gives a new file ({@link #newFilePermissions}).
      *
      * @return the attributes of the file as written, read before the rename (which keeps them)
      */
@@ -55,8 +57,8 @@ public final class LocalFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = dir.resolve("." + target.getFileName() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        FileAttribute<?>[] attributes = permissions.isPresent() && posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions.get())}
+        FileAttribute<?>[] attributes = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE)}
                 : new FileAttribute<?>[0];
         boolean moved = false;
         try {
@@ -64,8 +66,9 @@ public final class LocalFiles {
                 content.writeTo(Channels.newOutputStream(ch));
                 ch.force(true);
             }
-            if (permissions.isPresent() && posix) {
-                Files.setPosixFilePermissions(temp, permissions.get()); // exactly these, whatever the umask
+            if (posix) {
+                // exactly these, whatever the umask; only now that the content is complete
+                Files.setPosixFilePermissions(temp, permissions.orElseGet(LocalFiles::newFilePermissions));
             }
             BasicFileAttributes written = Files.readAttributes(temp, BasicFileAttributes.class);
             try {
@@ -81,6 +84,30 @@ public final class LocalFiles {
                 deleteQuietly(temp);
             }
         }
+    }
+
+    /**
+     * The permissions a new file gets from this process's umask ({@code 0666 & ~umask}; Linux reports the
+     * umask in {@code /proc/self/status}), 0644 where it cannot be read.
+     */
+    public static Set<PosixFilePermission> newFilePermissions() {
+        int umask = 0022;
+        try (var lines = Files.lines(Path.of("/proc/self/status"))) {
+            umask = lines.filter(l -> l.startsWith("Umask:")).findFirst()
+                    .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8))
+                    .orElse(0022);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read the umask: {}", e.toString());
+        }
+        int mode = 0666 & ~umask;
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values(); // from OWNER_READ (0400) down to OTHERS_EXECUTE (0001)
+        for (int i = 0; i < all.length; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                permissions.add(all[i]);
+            }
+        }
+        return permissions;
     }
 
     /** Whether {@code name} is the name of a temp file {@link #writeAtomically} makes for {@code targetName}. */
