@@ -42,20 +42,18 @@ public final class Shutdown {
             exitNow.accept(128 + 15);
             return;
         }
-        requested.countDown();
+        // said before the loop is woken: a loop that wakes first may exit the process before this thread logs
         Follower.Phase now = phase.get();
         switch (now) {
             case ACTIVATING, RECORDING -> log.info("SIG{}: exiting once the running activation finishes (send again to exit now)", name);
-            case FETCHING, UNPACKING -> {
-                log.info("SIG{}: exiting now; nothing was applied", name);
-                exitNow.accept(0);
-            }
-            case CHECKING -> {
-                log.info("SIG{}: exiting now, during a trial's checks; the next start finishes them (the boot default is"
-                        + " untouched)", name);
-                exitNow.accept(0);
-            }
+            case FETCHING, UNPACKING -> log.info("SIG{}: exiting now; nothing was applied", name);
+            case CHECKING -> log.info("SIG{}: exiting now, during a trial's checks; the next start finishes them (the boot default is"
+                    + " untouched)", name);
             case IDLE -> log.info("SIG{}: exiting", name);
+        }
+        requested.countDown();
+        if (now == Follower.Phase.FETCHING || now == Follower.Phase.UNPACKING || now == Follower.Phase.CHECKING) {
+            exitNow.accept(0);
         }
     }
 
