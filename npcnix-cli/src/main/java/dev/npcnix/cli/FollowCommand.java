@@ -61,6 +61,7 @@ final class FollowCommand implements Callable<Integer> {
         Settings settings = safety.apply(host.apply(dataDir.loadSettings(), storeOptions), host.declarative);
         return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, follower -> {
             Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
+            follower.onPhase(shutdown::entered);
             ctx.signals().accept(shutdown);
             startLine(settings, policy).ifPresent(ctx.err()::println);
             PollOutcome[] last = {null};

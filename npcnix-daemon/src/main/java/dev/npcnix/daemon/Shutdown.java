@@ -57,6 +57,17 @@ public final class Shutdown {
         }
     }
 
+    /**
+     * Hears the poll step's phase changes ({@code Follower.onPhase}): a stop asked during an activation
+     * that goes on into a trial's checks exits there, instead of waiting for the checks' deadline.
+     */
+    public void entered(Follower.Phase next) {
+        if (next == Follower.Phase.CHECKING && isRequested() && signals.get() == 1) {
+            log.info("exiting now that the activation finished, before the trial's checks; the next start finishes them");
+            exitNow.accept(0);
+        }
+    }
+
     public boolean isRequested() {
         return requested.getCount() == 0;
     }

@@ -56,4 +56,15 @@ class ShutdownTest {
         assertThat(exits).containsExactly(0);
         assertThat(shutdown.isRequested()).isTrue();
     }
+
+    @Test
+    void aStopAskedDuringAnActivationExitsWhenTheTrialsChecksBegin() {
+        phase.set(Follower.Phase.ACTIVATING);
+        shutdown.signal("TERM");
+        assertThat(exits).isEmpty();
+        shutdown.entered(Follower.Phase.RECORDING);
+        assertThat(exits).isEmpty();
+        shutdown.entered(Follower.Phase.CHECKING);
+        assertThat(exits).containsExactly(0);
+    }
 }
