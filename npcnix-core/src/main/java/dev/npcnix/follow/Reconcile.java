@@ -1,7 +1,9 @@
 package dev.npcnix.follow;
 
 import dev.npcnix.NpcnixException;
+import dev.npcnix.StateException;
 import dev.npcnix.activate.Operation;
+import dev.npcnix.health.CheckResult;
 import dev.npcnix.health.HealthSettings;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
@@ -69,7 +72,7 @@ final class Reconcile {
         if (p == null) {
             try {
                 assessBoot(settings, state, health);
-            } catch (dev.npcnix.StateException e) {
+            } catch (StateException e) {
                 throw e;
             } catch (NpcnixException e) {
                 log.warn("cannot judge this boot: {}", e.getMessage());
@@ -82,12 +85,12 @@ final class Reconcile {
             return reconcile(p, poll, release, health, settings.reboot(), recording);
         } catch (UnhealthyException | InterruptedTrialException e) {
             return Optional.of(recorder.failed(Optional.of(release), e, poll, recording));
-        } catch (dev.npcnix.StateException e) {
+        } catch (StateException e) {
             throw e;
         } catch (NpcnixException e) {
             // the host's system failed us (nix-env, switch-to-configuration): the record stays, the next poll tries again
             log.error("release {} of {}: cannot finish the {} in progress, will retry: {}", release.shortId(), p.remote(),
-                    p.phase().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+                    p.phase().name().toLowerCase(Locale.ROOT), e.getMessage());
             return Optional.of(new PollOutcome.Failed(Optional.of(release), e));
         }
     }
@@ -98,7 +101,7 @@ final class Reconcile {
         String bootNow = system.bootId();
         boolean rebooted = !bootNow.equals(p.bootId());
         String what = "release " + release.shortId() + " of " + p.remote();
-        log.info("{}: found {} in progress ({}), reconciling", what, p.phase().name().toLowerCase(java.util.Locale.ROOT),
+        log.info("{}: found {} in progress ({}), reconciling", what, p.phase().name().toLowerCase(Locale.ROOT),
                 rebooted ? "the host rebooted since" : "same boot");
         Optional<Path> current = system.currentSystem();
         switch (p.phase()) {
@@ -227,7 +230,7 @@ final class Reconcile {
         return Optional.of(new PollOutcome.Rebooting(release, rollback));
     }
 
-    private Optional<PollOutcome> activated(Poll poll, HostState.Pending p, List<dev.npcnix.health.CheckResult> checks,
+    private Optional<PollOutcome> activated(Poll poll, HostState.Pending p, List<CheckResult> checks,
             SystemChanges.RebootPlan plan, Runnable recording) {
         recording.run();
         Release release = new Release(p.remote(), p.etag(), p.sha256(), p.size());

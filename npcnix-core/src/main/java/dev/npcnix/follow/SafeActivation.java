@@ -11,8 +11,10 @@ import dev.npcnix.system.SystemException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +100,7 @@ final class SafeActivation implements Stage<Unpack.VerifiedFlake, Activate.Activ
      * @throws UnhealthyException when the checks fail (rolled back, or the rollback failed)
      */
     Activate.Activation checkAndCommit(HostState.Pending p, HealthSettings health, RebootSettings reboot,
-            java.time.Instant started) {
+            Instant started) {
         Release release = new Release(p.remote(), p.etag(), p.sha256(), p.size());
         CheckRounds.Verdict verdict = rounds.run(changes.checks(health, Optional.of(p.remote()), Optional.of(p.etag())), health,
                 "release " + release.shortId());
@@ -138,10 +140,10 @@ final class SafeActivation implements Stage<Unpack.VerifiedFlake, Activate.Activ
         return Step.next(activation(flake.release(), p, poll.started(), null, plan));
     }
 
-    private Activate.Activation activation(Release release, HostState.Pending p, java.time.Instant started,
+    private Activate.Activation activation(Release release, HostState.Pending p, Instant started,
             CheckRounds.Verdict verdict, SystemChanges.RebootPlan plan) {
-        return new Activate.Activation(release, p.sequence() > 0 ? java.util.OptionalLong.of(p.sequence())
-                : java.util.OptionalLong.empty(), Duration.between(started, clock.instant()),
+        return new Activate.Activation(release, p.sequence() > 0 ? OptionalLong.of(p.sequence()) : OptionalLong.empty(),
+                Duration.between(started, clock.instant()),
                 verdict == null ? List.of() : verdict.results(), plan.keep(), plan.reboot());
     }
 }
