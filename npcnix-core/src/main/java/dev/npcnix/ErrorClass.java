@@ -12,9 +12,16 @@ public enum ErrorClass {
     /** The host's own problem (full disk, unwritable {@code tmp/}, failed state write): retried with backoff, nothing quarantined. */
     LOCAL,
     /**
-     * The activation was stopped, not failed: a shutdown request arrived while it ran, or
-     * {@code nixos-rebuild} was killed by a signal. Nothing is blamed or quarantined; the release is
-     * tried again at the next start (or the next poll).
+     * The release was applied and failed its health checks (or its activation failed half-way), and
+     * was rolled back: quarantined, naming the failing checks.
+     */
+    UNHEALTHY,
+    /**
+     * The activation or trial was cut short, not failed. An interruption the daemon saw requested (a
+     * stop or shutdown while {@code nixos-rebuild} or a trial ran, or the rebuild killed by a signal
+     * after a stop request) never counts against the release: it is tried again at the next start. An
+     * interruption found only afterwards (an unfinished trial with no recorded stop: the host crashed or
+     * rebooted by itself) counts: the second one of the same release quarantines it.
      */
     INTERRUPTED
 }

@@ -60,6 +60,9 @@ final class FollowCommand implements Callable<Integer> {
     @Mixin
     ActivationOptions activation;
 
+    @Mixin
+    SafetyOptions safety;
+
     @Override
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
@@ -71,12 +74,15 @@ final class FollowCommand implements Callable<Integer> {
         }
         // Checked before anything is written: a follow that cannot follow leaves the data dir as it was.
         DataDir existing = root.existingDataDir();
-        Settings settings = existing.requireBootstrapped(host.apply(existing.loadSettings(), storeOptions));
+        Settings settings = existing.requireBootstrapped(safety.apply(host.apply(existing.loadSettings(), storeOptions),
+                host.declarative));
         DataDir dataDir = root.openDataDir();
         try (FollowerLock one = dataDir.lockFollower()) {
-            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, follower -> {
+            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, follower -> {
                 Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
                 follower.stopRequestedBy(shutdown::isRequested);
+                follower.onPhase(shutdown::entered);
+                shutdown.onRequest(follower::stopRequestedNow);
                 ctx.signals().accept(shutdown);
                 startLine(settings, policy).ifPresent(ctx.err()::println);
                 PollOutcome[] last = {null};

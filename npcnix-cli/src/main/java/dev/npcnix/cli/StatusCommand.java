@@ -2,6 +2,9 @@ package dev.npcnix.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.npcnix.follow.Schedule;
+import dev.npcnix.health.CheckResult;
+import dev.npcnix.health.HealthChecks;
+import dev.npcnix.health.HealthSettings;
 import dev.npcnix.json.Json;
 import dev.npcnix.state.Daemon;
 import dev.npcnix.state.DataDir;
@@ -12,10 +15,13 @@ import dev.npcnix.state.Pause;
 import dev.npcnix.state.Settings;
 import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
+import dev.npcnix.system.RebootPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -26,9 +32,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Is this host in sync, and is anyone following? One word (in sync, behind, failing, paused, not bootstrapped), "
-                + "the daemon (running with its PID, or not), the last poll and what the remote served then against what is "
-                + "applied, the quarantined release that still blocks, the poll interval, and advice while it applies.",
+        description = {"Is this host in sync, and is anyone following? One word (in sync, behind, activating, failing, rolled back, "
+                + "quarantined, reboot pending, paused, not bootstrapped), the daemon (running with its PID, or not), the last poll and "
+                + "what the remote served then against what is applied, the quarantined release that still blocks, the poll interval, "
+                + "advice while it applies, and with health checks: a trial or reboot in progress and each check's last result.",
             "Exit 3 when the host was never bootstrapped."},
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix status", "  npcnix status --json | jq .status"})
@@ -91,7 +98,7 @@ final class StatusCommand implements Callable<Integer> {
                 + Durations.format(Duration.between(at, now)) + " ago")
                 .orElse("never"));
         // A failure that a later activation or poll made history is left to `npcnix history`.
-        state.lastAttempt().filter(a -> a.result() != HostState.Result.FAILED || status.state() == HostStatus.State.FAILING)
+        state.lastAttempt().filter(a -> a.result() != HostState.Result.FAILED || status.state().isFailure())
                 .ifPresent(a -> out.printf("last attempt:   %s%n", a.startedAt() + " " + lower(a.result())
                         + " " + a.etag() + " (" + a.configuration() + ")"
                         + (a.errorClass() != null ? " " + lower(a.errorClass()) + ": " + a.message() : "")));
@@ -104,6 +111,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.printf("poll interval:  %s now (random %s-%s)%n", Durations.format(base),
                 Durations.format(base.dividedBy(2)), Durations.format(base.multipliedBy(3).dividedBy(2)));
+        printSafety(out, s, state, now);
         advice(out, status);
     }
 
@@ -122,7 +130,64 @@ final class StatusCommand implements Callable<Integer> {
             case PAUSED -> "paused";
             case QUARANTINED -> "the remote holds quarantined release " + p.etag();
             case FAILED -> "failed (" + lower(p.errorClass()) + "): " + p.message();
+            case ROLLED_BACK -> "release " + p.etag() + " rolled back: " + p.message();
+            case ROLLBACK_FAILED -> "ROLLBACK FAILED for release " + p.etag() + ": " + p.message();
+            case REBOOTING -> "rebooting for release " + p.etag();
         };
+    }
+
+    /** The health checks configured, a trial or reboot in progress, and each check's last result. */
+    private static void printSafety(PrintWriter out, Settings s, HostState state, Instant now) {
+        HealthSettings h = s.health();
+        if (h.any()) {
+            List<String> names = new ArrayList<>();
+            if (h.systemd()) {
+                names.add("systemd");
+            }
+            h.urls().forEach(u -> names.add("http " + u));
+            h.commands().forEach(c -> names.add("command " + c));
+            if (h.remote()) {
+                names.add("remote");
+            }
+            out.printf("health checks:  %s (settle %s, deadline %s)%n", String.join(", ", names), Durations.format(h.settle()),
+                    Durations.format(h.deadline()));
+        } else {
+            out.printf("health checks:  none%n");
+        }
+        if (s.reboot().policy() != RebootPolicy.NEVER) {
+            out.printf("reboot:         %s%s%n", s.reboot().policy().arg(), s.reboot().window().map(w -> ", window " + w).orElse(""));
+        }
+        HostState.Pending p = state.pending();
+        if (p != null) {
+            String what = "release " + p.etag() + " (" + p.configuration() + ")";
+            String line = switch (p.phase()) {
+                case TRIAL -> "trying " + what + " since " + p.startedAt();
+                case CHECKING -> "checking " + what + " on " + p.trial() + " since " + p.startedAt();
+                case COMMITTING -> "committing " + what;
+                case ROLLING_BACK -> "rolling back " + what + " to generation " + p.previous().number() + ": " + p.reason();
+                case REBOOT -> (p.reboots() > 0 ? "rebooting into " : "reboot pending into ") + what + " (" + p.trial() + ")"
+                        + s.reboot().window().map(w -> ", window " + w).orElse("");
+                case ROLLBACK_REBOOT -> "rebooting back into generation " + p.previous().number() + ": " + p.reason();
+            };
+            out.printf("pending:        %s%n", line);
+        }
+        if (!state.checks().isEmpty()) {
+            Instant at = state.checks().get(state.checks().size() - 1).at();
+            boolean passed = HealthChecks.allPassed(state.checks());
+            out.printf("last checks:    %s at %s, %s ago%n", passed ? "passed" : "failed", at, Durations.format(Duration.between(at, now)));
+            for (CheckResult r : state.checks()) {
+                out.printf("  %s%n", checkLine(r));
+            }
+        }
+        if (state.bootCheck() != null) {
+            out.printf("boot check:     %s at %s (boot %s)%n", state.bootCheck().passed() ? "passed" : "failed", state.bootCheck().at(),
+                    state.bootCheck().bootId());
+        }
+    }
+
+    /** One check's result on one line: {@code passed  systemd  no failed units}. */
+    static String checkLine(CheckResult r) {
+        return String.format("%-7s %-28s %s", r.passed() ? "passed" : "FAILED", r.name(), r.detail());
     }
 
     /**
@@ -196,6 +261,20 @@ final class StatusCommand implements Callable<Integer> {
             g.writeString(line);
         }
         g.writeEndArray();
+        g.writeFieldName("pending");
+        if (state.pending() != null) {
+            HostStateJson.writePending(g, state.pending());
+        } else {
+            g.writeNull();
+        }
+        g.writeBooleanField("reboot_pending", state.pending() != null && state.pending().phase() == HostState.Pending.Phase.REBOOT);
+        HostStateJson.writeChecks(g, "checks", state.checks());
+        g.writeFieldName("boot_check");
+        if (state.bootCheck() != null) {
+            HostStateJson.writeBootCheck(g, state.bootCheck());
+        } else {
+            g.writeNull();
+        }
         g.writeEndObject();
     }
 

@@ -48,7 +48,8 @@ class CrashSafetyTest {
     private static final long SEED = Long.getLong("npcnix.kills.seed", 20_261_125L);
     /** How long any awaited state may take on a loaded machine. */
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "poll.json", "activate.lock", "follow.lock", "tmp");
+    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "poll.json", "stop.json", "activate.lock",
+            "follow.lock", "tmp");
 
     /** Where a kill lands, in the order a poll goes through them. */
     enum Moment { STARTING, DOWNLOADING, UNPACKING, ACTIVATING, RECORDING, SLEEPING }

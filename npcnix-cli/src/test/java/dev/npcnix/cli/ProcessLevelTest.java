@@ -97,7 +97,7 @@ class ProcessLevelTest {
             assertThat(daemon.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(daemon.process().exitValue()).as(daemon.output()).isZero();
             assertThat(rebuild.invocations().get(0).finished()).as("the stand-in died of the signal").isFalse();
-            assertThat(daemon.output()).contains("<4>WARN ", "activation interrupted, not quarantined (tried again at the next start)",
+            assertThat(daemon.output()).contains("<4>WARN ", "activation interrupted by a stop, not held against the release (tried again at the next start)",
                     "nixos-rebuild exited 143 (killed by SIGTERM)");
         }
         dev.npcnix.state.HostState state = HostFiles.state(tmp.resolve("data"));

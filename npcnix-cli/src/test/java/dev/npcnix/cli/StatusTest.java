@@ -55,7 +55,7 @@ class StatusTest {
         assertThat(run("follow", "--once").code()).isEqualTo(1);
 
         String failing = run("status").out();
-        assertThat(failing).startsWith("state:          failing\n")
+        assertThat(failing).startsWith("state:          quarantined\n")
                 .contains("remote serves:  " + v2 + "\n", "last applied:   " + v1 + " (web)",
                         "last attempt:   2026-03-01T12:00:00Z failed " + v2 + " (web) deterministic: nixos-rebuild exited 1",
                         "quarantined:    " + v2 + " (web)", "advice:         publish a fix, or run npcnix retry to try release " + v2);

@@ -18,30 +18,56 @@ public final class ActivationException extends NpcnixException {
     private final transient List<String> lastLines;
     private final boolean isTransient;
     private final boolean interrupted;
+    private final boolean stopRequested;
 
     public ActivationException(String message, int exitCode, List<String> lastLines, boolean isTransient, Throwable cause) {
-        this(message, exitCode, lastLines, isTransient, false, cause);
+        this(message, exitCode, lastLines, isTransient, false, false, cause);
     }
 
     private ActivationException(String message, int exitCode, List<String> lastLines, boolean isTransient,
-            boolean interrupted, Throwable cause) {
+            boolean interrupted, boolean stopRequested, Throwable cause) {
         super(message, cause);
         this.exitCode = exitCode;
         this.lastLines = List.copyOf(lastLines);
         this.isTransient = isTransient;
         this.interrupted = interrupted;
+        this.stopRequested = stopRequested;
     }
 
-    /** The rebuild was stopped, not failed: {@code message} says how; retried, never quarantined. */
+    /**
+     * The rebuild was stopped, not failed: {@code message} says how; retried, not quarantined the first
+     * time. Without a stop request the daemon saw, it counts: a release whose rebuild is killed twice (the
+     * OOM killer) is quarantined.
+     */
     public static ActivationException interrupted(String message, int exitCode, List<String> lastLines, Throwable cause) {
-        return new ActivationException(message, exitCode, lastLines, true, true, cause);
+        return new ActivationException(message, exitCode, lastLines, true, true, false, cause);
     }
 
-    /** {@code failure} seen as an interruption, because a shutdown was requested while the rebuild ran. */
+    /**
+     * The rebuild was killed by {@code signal}. SIGTERM, SIGINT and SIGHUP are how a stop is asked for
+     * (systemd stopping the unit's control group, a shutdown, an operator's Ctrl-C): a stop requested,
+     * never held against the release, even when it reached the rebuild before the daemon's own handler ran.
+     * Any other signal (SIGKILL from the OOM killer) is an interruption nobody asked for: it counts.
+     */
+    public static ActivationException killedBy(int signal, String message, int exitCode, List<String> lastLines) {
+        boolean stop = signal == 1 || signal == 2 || signal == 15;
+        return new ActivationException(message, exitCode, lastLines, true, true, stop, null);
+    }
+
+    /**
+     * {@code failure} seen as an interruption, because a shutdown was requested while the rebuild ran:
+     * never counted against the release.
+     */
     public static ActivationException interruptedByShutdown(NpcnixException failure) {
         List<String> lines = failure instanceof ActivationException a ? a.lastLines : List.of();
         int code = failure instanceof ActivationException a ? a.exitCode : -1;
-        return new ActivationException(failure.getMessage() + " (after a shutdown request)", code, lines, true, true, failure);
+        return new ActivationException(failure.getMessage() + " (after a shutdown request)", code, lines, true, true, true,
+                failure);
+    }
+
+    @Override
+    public boolean stopRequested() {
+        return stopRequested;
     }
 
     /**

@@ -13,7 +13,10 @@ import dev.npcnix.state.Settings;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
+import dev.npcnix.system.NixosSystem;
+import dev.npcnix.system.SystemException;
 import java.time.Clock;
+import java.time.ZoneId;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -21,22 +24,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One poll step ({@link #pollOnce()}): with the activation lock held, load settings and state, then run
- * the stages in order, each with one typed input and output: {@link Fetch} (one conditional request, no
- * body when unchanged) → {@link Download} (a {@link Release} in {@code tmp/}, ETag and SHA-256) →
- * {@link Screen} (quarantined, or applied already) → {@link Unpack} (unpacked and verified in one hashing
- * pass) → {@link Activate} → {@link Recorder} (written atomically). Synchronous; returns a
- * {@link PollOutcome} and never throws for a failure the loop should survive.
+ * One poll step ({@link #pollOnce()}): with the activation lock held, load settings and state, finish
+ * what a pending trial left ({@link Reconcile}), then run the stages in order, each with one typed input
+ * and output: {@link Fetch} (one conditional request, no body when unchanged) → {@link Download} (a
+ * {@link Release} in {@code tmp/}, ETag and SHA-256) → {@link Screen} (quarantined, or applied already)
+ * → {@link Unpack} (unpacked and verified in one hashing pass) → {@link SafeActivation} (with checks:
+ * trial, checks, commit or rollback; without: {@link Activate}) → {@link Recorder} (written atomically)
+ * → the reboot a commit asked for. Synchronous; returns a {@link PollOutcome} and never throws for a
+ * failure the loop should survive.
  *
- * <p>Where the next stages go: a rollout gate between {@code unpack} and {@code activate}; safe
- * activation (trial, checks, commit or rollback) in place of {@code activate}, its checks carried by
- * {@link Activate.Activation}; reports, metrics and hooks after the record, as observers of the outcome.
+ * <p>Where the next stages go: a rollout gate between {@code unpack} and {@code activate}; reports,
+ * metrics and hooks after the record, as observers of the outcome.
  */
 public final class Follower {
     private static final Logger log = LoggerFactory.getLogger(Follower.class);
 
-    /** Where a poll is; the daemon defers a shutdown while {@link #ACTIVATING} or {@link #RECORDING}. */
-    public enum Phase { IDLE, FETCHING, UNPACKING, ACTIVATING, RECORDING }
+    /**
+     * Where a poll is; the daemon defers a shutdown while {@link #ACTIVATING} or {@link #RECORDING}, and
+     * leaves at once while {@link #CHECKING} (a trial's checks: the next start finishes them, and a
+     * reboot boots the untouched boot default).
+     */
+    public enum Phase { IDLE, FETCHING, UNPACKING, ACTIVATING, CHECKING, RECORDING }
 
     private final DataDir dataDir;
     private final Clock clock;
@@ -45,8 +53,10 @@ public final class Follower {
     private final Download download;
     private final Screen screen;
     private final Unpack unpack;
-    private final Activate activate;
+    private final SafeActivation activate;
     private final Recorder recorder;
+    private final Reconcile reconcile;
+    private final NixosSystem system;
     private volatile Phase phase = Phase.IDLE;
     private Consumer<Phase> phaseListener = p -> { };
     private volatile BooleanSupplier stopRequested = () -> false;
@@ -56,7 +66,19 @@ public final class Follower {
     /** The activation lock of the poll running now, told when the poll starts activating. */
     private volatile ActivationLock held;
 
+    /**
+     * A poll step whose safe activation (when the host has checks or a reboot policy) uses the NixOS
+     * system at its default paths, programs on no PATH, real sleeping and the system's time zone: for
+     * hosts without checks (entry points pass a {@link HostSystem} of their environment).
+     */
     public Follower(DataDir dataDir, RemoteStores stores, Activator activator, Clock clock, FollowOptions options) {
+        this(dataDir, stores, activator, clock, options, new HostSystem(NixosSystem.fromEnvironment(java.util.Map.of(),
+                java.util.Optional.empty()), Sleeper.system(), ZoneId.systemDefault()));
+    }
+
+    /** @param host the NixOS system and waiting of safe activation */
+    public Follower(DataDir dataDir, RemoteStores stores, Activator activator, Clock clock, FollowOptions options,
+            HostSystem host) {
         this.dataDir = dataDir;
         this.clock = clock;
         this.options = options;
@@ -64,8 +86,12 @@ public final class Follower {
         this.download = new Download(options.maxDownloadBytes());
         this.screen = new Screen();
         this.unpack = new Unpack(options.limits(), options.verifier());
-        this.activate = new Activate(activator, clock, options, () -> stopRequested.getAsBoolean());
         this.recorder = new Recorder(dataDir, clock, options);
+        this.system = host.system();
+        SystemChanges changes = new SystemChanges(dataDir, stores, host, clock);
+        CheckRounds rounds = new CheckRounds(dataDir, clock, host.sleeper(), this::enter);
+        this.activate = new SafeActivation(new Activate(activator, clock, options, () -> stopRequested.getAsBoolean()), changes, rounds, clock, options);
+        this.reconcile = new Reconcile(dataDir, clock, options, changes, rounds, activate, recorder);
         this.ignoreEtagPending = options.ignoreEtag();
     }
 
@@ -86,6 +112,22 @@ public final class Follower {
         return phase;
     }
 
+    /**
+     * Called from the signal handler's thread as a stop is requested: while a poll runs (a trial may be
+     * under way, and the process may end before the poll does) the stop is recorded in {@code stop.json},
+     * so the next start does not hold the unfinished trial against the release.
+     */
+    public void stopRequestedNow() {
+        if (phase == Phase.IDLE || options.dryRun()) {
+            return;
+        }
+        try {
+            dataDir.recordStopRequest(clock.instant());
+        } catch (LocalException e) {
+            log.warn("cannot record the stop request: {}", e.getMessage());
+        }
+    }
+
     /** One poll for the configured configuration. */
     public PollOutcome pollOnce() {
         return pollOnce(Optional.empty());
@@ -103,11 +145,36 @@ public final class Follower {
     }
 
     private PollOutcome pollLocked(Optional<ConfigurationName> configurationOverride) {
+        PollOutcome outcome = pollThenRecord(configurationOverride);
+        if ((outcome instanceof PollOutcome.Activated a && a.reboot() == PollOutcome.Reboot.REQUESTED)) {
+            try {
+                system.reboot(); // after the record: the pending record says what the next boot must check
+            } catch (SystemException e) {
+                log.error("cannot reboot: {}; trying again at the next poll", e.getMessage());
+            }
+        }
+        return outcome;
+    }
+
+    private PollOutcome pollThenRecord(Optional<ConfigurationName> configurationOverride) {
         Settings settings = dataDir.loadSettings();
         HostState state = dataDir.loadState();
         Settings effective = dataDir.requireBootstrapped(configurationOverride.map(settings::withConfiguration).orElse(settings));
         RemoteUri remote = effective.remote().orElseThrow();
         ConfigurationName configuration = effective.configuration().orElseThrow();
+        if (state.pending() != null || settings.health().any()) {
+            if (state.pending() != null) {
+                enter(Phase.ACTIVATING); // a commit or rollback may run: a stop waits for it
+            }
+            try (Workspace workspace = new Workspace(dataDir)) {
+                Optional<PollOutcome> reconciled = reconcile.run(settings, state, workspace, () -> enter(Phase.RECORDING));
+                if (reconciled.isPresent()) {
+                    return record(reconciled.get(), remote, configuration);
+                }
+            }
+            settings = dataDir.loadSettings();
+            state = dataDir.loadState();
+        }
         Optional<Pause> pause = settings.pauseAt(clock.instant());
         if (pause.isPresent()) {
             if (!pause.equals(pauseSaid)) {
@@ -165,6 +232,19 @@ public final class Follower {
             kind = LastPoll.Outcome.QUARANTINED;
             served = q.etag();
             message = q.reason();
+        } else if (outcome instanceof PollOutcome.RolledBack r) {
+            kind = LastPoll.Outcome.ROLLED_BACK;
+            served = r.release().etag();
+            errorClass = r.error().errorClass();
+            message = r.error().getMessage();
+        } else if (outcome instanceof PollOutcome.RollbackFailed r) {
+            kind = LastPoll.Outcome.ROLLBACK_FAILED;
+            served = r.release().etag();
+            errorClass = r.error().errorClass();
+            message = r.error().getMessage();
+        } else if (outcome instanceof PollOutcome.Rebooting r) {
+            kind = LastPoll.Outcome.REBOOTING;
+            served = r.release().etag();
         } else if (outcome instanceof PollOutcome.Failed f) {
             kind = LastPoll.Outcome.FAILED;
             served = f.release().map(Release::etag).orElse(null);

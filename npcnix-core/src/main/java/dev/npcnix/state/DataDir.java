@@ -51,6 +51,8 @@ public final class DataDir {
     public static final String CONFIG_FILE = "config.json";
     public static final String STATE_FILE = "state.json";
     public static final String POLL_FILE = "poll.json";
+    /** When the daemon saw a stop requested while a trial ran: such an interruption is not the release's fault. */
+    public static final String STOP_FILE = "stop.json";
     public static final String LOCK_FILE = "activate.lock";
     public static final String FOLLOWER_LOCK_FILE = "follow.lock";
     public static final String TMP_DIR = "tmp";
@@ -254,6 +256,36 @@ public final class DataDir {
         } catch (IOException e) {
             pollWritten = null;
             throw new LocalException(target, "cannot write", e);
+        }
+    }
+
+    /**
+     * Records in {@code stop.json} that a stop (SIGTERM, a shutdown) was requested at {@code at}, while a
+     * trial may be running: the next start's reconcile then knows the trial it finds unfinished was
+     * stopped on purpose, which never counts against the release. Written atomically and fsynced (a
+     * reboot may follow at once); called from the signal handler's thread, so it touches no other file.
+     */
+    public void recordStopRequest(Instant at) {
+        writeAtomically(root.resolve(STOP_FILE), HostStateJson.writeStop(at, ProcessHandle.current().pid()));
+    }
+
+    /**
+     * Whether a stop was recorded at or after {@code since} (the start of the trial in question), then
+     * forgets it: it answers for one unfinished trial only. An unreadable record is no record.
+     */
+    public boolean takeStopRequestSince(Instant since) {
+        Path file = root.resolve(STOP_FILE);
+        try {
+            byte[] bytes = readIfExists(file);
+            if (bytes == null) {
+                return false;
+            }
+            Instant at = HostStateJson.readStop(bytes);
+            Files.deleteIfExists(file);
+            return at != null && !at.isBefore(since);
+        } catch (IOException | RuntimeException e) {
+            log.debug("{}: unreadable, taken as no stop: {}", file, e.toString());
+            return false;
         }
     }
 
@@ -573,7 +605,8 @@ public final class DataDir {
     /** The temp file names {@link #writeAtomically} and {@link #recordPoll} use: {@code .config.json.<random>.tmp}. */
     private static boolean isAtomicWriteTemp(Path p) {
         String name = p.getFileName().toString();
-        return LocalFiles.isTempOf(name, CONFIG_FILE) || LocalFiles.isTempOf(name, STATE_FILE) || LocalFiles.isTempOf(name, POLL_FILE);
+        return LocalFiles.isTempOf(name, CONFIG_FILE) || LocalFiles.isTempOf(name, STATE_FILE) || LocalFiles.isTempOf(name, POLL_FILE)
+                || LocalFiles.isTempOf(name, STOP_FILE);
     }
 
     /**

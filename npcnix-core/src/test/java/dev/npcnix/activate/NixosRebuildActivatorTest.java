@@ -80,8 +80,8 @@ class NixosRebuildActivatorTest {
                     assertThat(e.getMessage()).startsWith("nixos-rebuild exited 143 (killed by SIGTERM): ");
                 });
         String log = dev.npcnix.testing.LogCapture.since(mark);
-        assertThat(log).contains("WARN  [nixos-rebuild-stderr] nixos-rebuild - error: fake nixos-rebuild failing with 143 as told")
-                .contains("INFO  [nixos-rebuild-stdout] nixos-rebuild - fake nixos-rebuild: switch");
+        assertThat(log).contains("WARN  [subprocess-errors] nixos-rebuild - error: fake nixos-rebuild failing with 143 as told")
+                .contains("INFO  [subprocess-output] nixos-rebuild - fake nixos-rebuild: switch");
         assertThat(ActivationException.signalOf(128)).isEmpty();
         assertThat(ActivationException.signalOf(137)).hasValue(9);
         assertThat(ActivationException.signalOf(255)).isEmpty();

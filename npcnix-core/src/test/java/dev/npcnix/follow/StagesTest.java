@@ -219,22 +219,35 @@ class StagesTest {
         Release release = downloaded(p).release();
         Recorder recorder = new Recorder(host.dataDir(), host.clock(), FollowOptions.defaults());
         HostState.LastSeen before = host.dataDir().loadState().lastSeen();
+        dev.npcnix.activate.ActivationException killed = dev.npcnix.activate.ActivationException.interrupted(
+                "nixos-rebuild exited 143 (killed by SIGTERM)", 143, List.of(), null);
 
-        PollOutcome outcome = recorder.failed(Optional.of(release), dev.npcnix.activate.ActivationException.interrupted(
-                "nixos-rebuild exited 143 (killed by SIGTERM)", 143, List.of(), null), p, () -> { });
-
-        assertThat(outcome).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
-            assertThat(f.isTransient()).isTrue();
-            assertThat(f.summary()).isEqualTo("release " + release.shortId() + " of " + host.remote()
-                    + ": activation interrupted, not quarantined (tried again at the next start): nixos-rebuild exited 143 (killed by SIGTERM)");
-        });
+        // a stop the daemon saw requested: never held against the release, however often
+        for (int i = 0; i < 3; i++) {
+            PollOutcome outcome = recorder.failed(Optional.of(release),
+                    dev.npcnix.activate.ActivationException.interruptedByShutdown(killed), p, () -> { });
+            assertThat(outcome).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+                assertThat(f.isTransient()).isTrue();
+                assertThat(f.summary()).isEqualTo("release " + release.shortId() + " of " + host.remote()
+                        + ": activation interrupted by a stop, not held against the release (tried again at the next start):"
+                        + " nixos-rebuild exited 143 (killed by SIGTERM) (after a shutdown request)");
+            });
+        }
         HostState state = host.dataDir().loadState();
         assertThat(state.quarantined()).isEmpty();
         assertThat(state.lastSeen()).as("the next poll downloads it again").isEqualTo(before);
         assertThat(state.lastAttempt()).hasValueSatisfying(a -> {
             assertThat(a.errorClass()).isEqualTo(ErrorClass.INTERRUPTED);
+            assertThat(a.stopRequested()).isTrue();
             assertThat(a.etag()).isEqualTo(published.etag());
         });
         assertThat(recorder.known(host.dataDir().loadSettings(), state, host.remote(), HostFixture.WEB)).isEmpty();
+
+        // killed by a signal nobody asked for (the OOM killer): it counts; the second time quarantines
+        recorder.failed(Optional.of(release), killed, p, () -> { });
+        assertThat(host.dataDir().loadState().quarantined()).as("once: tried again").isEmpty();
+        recorder.failed(Optional.of(release), killed, p, () -> { });
+        assertThat(host.dataDir().loadState().quarantined()).singleElement()
+                .satisfies(q -> assertThat(q.etag()).isEqualTo(published.etag()));
     }
 }

@@ -161,4 +161,47 @@ class SettingsTest {
         node.keySet().forEach(k -> names.add((String) k));
         return names;
     }
+
+    @Test
+    void healthAndRebootSettingsAreOptionalFieldsThatRoundTrip() throws Exception {
+        DataDir data = DataDir.open(dir);
+        Settings plain = Settings.empty().withRemote(RemoteUri.parse("s3://b/prod.npcnix")).withConfiguration(ConfigurationName.of("web"));
+        data.storeSettings(plain);
+        String without = Files.readString(dir.resolve("config.json"));
+        assertThat(without).as("no checks, never reboot: nothing written (the Rust npcnix's file as it was)")
+                .doesNotContain("health").doesNotContain("reboot");
+
+        dev.npcnix.health.HealthSettings health = new dev.npcnix.health.HealthSettings(true, List.of("flaky-*.service"), 1,
+                List.of(java.net.URI.create("http://127.0.0.1:8080/health")), Duration.ofMillis(2500), List.of("systemctl is-active db"),
+                Duration.ofSeconds(30), true, Duration.ofSeconds(20), Duration.ofMinutes(10), Duration.ofSeconds(15));
+        dev.npcnix.system.RebootSettings reboot = new dev.npcnix.system.RebootSettings(dev.npcnix.system.RebootPolicy.WHEN_NEEDED,
+                Optional.of(dev.npcnix.system.RebootWindow.parse("02:00-04:00")));
+        data.storeSettings(plain.withHealth(health).withReboot(reboot));
+
+        Settings read = DataDir.open(dir).loadSettings();
+        assertThat(read.health()).isEqualTo(health);
+        assertThat(read.reboot()).isEqualTo(reboot);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readAllBytes(dir.resolve("config.json")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> healthJson = (Map<String, Object>) json.get("health");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rebootJson = (Map<String, Object>) json.get("reboot");
+        assertThat(healthJson).containsEntry("http_timeout_secs", 2.5).containsEntry("deadline_secs", 600L)
+                .containsEntry("systemd", true);
+        assertThat(rebootJson).containsEntry("policy", "when-needed").containsEntry("window", "02:00-04:00");
+        // the Rust npcnix's own fields are where they were, in its order
+        assertThat(new ArrayList<String>(json.keySet()).subList(0, 9)).containsExactly("remote", "remote_region", "configuration",
+                "last_reconfiguration", "last_etag", "last_configuration", "min_sleep_secs", "max_sleep_secs", "max_sleep_after_hours");
+    }
+
+    @Test
+    void aMalformedHealthFieldNamesIt() throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": null, \"health\": {\"systemd\": \"yes\"}}");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("health.systemd: expected true or false");
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": null, \"reboot\": {\"policy\": \"often\"}}");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("reboot 'often'");
+    }
 }

@@ -115,10 +115,11 @@ class HostStatusTest {
     }
 
     @Test
-    void aQuarantinedReleaseTheRemoteStillServesIsFailingWithPublishAFix() {
+    void aQuarantinedReleaseTheRemoteStillServesIsQuarantinedWithPublishAFix() {
         HostStatus st = HostStatus.of(applied(V1, NOW.minusSeconds(3600)), quarantined(V2, NOW.minusSeconds(600)),
                 Optional.of(poll(LastPoll.Outcome.QUARANTINED, V2)), RUNNING, NOW);
-        assertThat(st.state()).isEqualTo(HostStatus.State.FAILING);
+        assertThat(st.state()).isEqualTo(HostStatus.State.QUARANTINED);
+        assertThat(st.state().isFailure()).isTrue();
         assertThat(st.quarantined()).singleElement().satisfies(q -> assertThat(q.etag()).isEqualTo(V2));
         assertThat(st.advice()).containsExactly("publish a fix, or run npcnix retry to try release v2 again");
     }
@@ -148,7 +149,7 @@ class HostStatusTest {
         assertThat(inSync.state()).isEqualTo(HostStatus.State.IN_SYNC);
         HostStatus blocked = HostStatus.of(applied(V1, NOW.minusSeconds(3600)), quarantined(V2, NOW.minusSeconds(60)),
                 Optional.empty(), RUNNING, NOW);
-        assertThat(blocked.state()).isEqualTo(HostStatus.State.FAILING);
+        assertThat(blocked.state()).isEqualTo(HostStatus.State.QUARANTINED);
         assertThat(blocked.served()).contains(V2);
     }
 
@@ -165,5 +166,43 @@ class HostStatusTest {
         HostStatus st = HostStatus.of(host(), HostState.empty(), Optional.empty(), new Daemon.Unknown("permission denied"), NOW);
         assertThat(st.advice()).isEmpty();
         assertThat(st.daemon().toString()).isEqualTo("unknown (permission denied)");
+    }
+
+    private static HostState.Pending pending(HostState.Pending.Phase phase, Etag etag) {
+        return new HostState.Pending(phase, REMOTE, etag, "sha", 10, WEB, Operation.SWITCH, 0, NOW.minusSeconds(60), "boot-1",
+                new dev.npcnix.system.Generation(4, java.nio.file.Path.of("/nix/store/prev")), null,
+                java.nio.file.Path.of("/nix/store/next"), java.util.List.of(), null, 0);
+    }
+
+    @Test
+    void safeActivationsWordsComeFromTheSameFunction() {
+        Settings s = applied(V1, NOW.minusSeconds(3600));
+        assertThat(HostStatus.of(s, HostState.empty().withPending(pending(HostState.Pending.Phase.CHECKING, V2)), Optional.empty(),
+                RUNNING, NOW).state()).as("a trial runs").isEqualTo(HostStatus.State.ACTIVATING);
+        assertThat(HostStatus.of(s, HostState.empty(), Optional.empty(), RUNNING, true, NOW).state())
+                .as("the follower says it activates").isEqualTo(HostStatus.State.ACTIVATING);
+        HostStatus reboot = HostStatus.of(applied(V2, NOW), HostState.empty().withPending(pending(HostState.Pending.Phase.REBOOT, V2)),
+                Optional.of(poll(LastPoll.Outcome.ACTIVATED, V2)), RUNNING, NOW);
+        assertThat(reboot.state()).isEqualTo(HostStatus.State.REBOOT_PENDING);
+        assertThat(reboot.advice()).singleElement().asString().startsWith("a reboot into release v2 is due");
+
+        HostState rolledBack = HostState.empty()
+                .withAttempt(new HostState.Attempt(NOW, 10, REMOTE, V2, "sha", WEB, Operation.SWITCH, HostState.Result.ROLLED_BACK,
+                        ErrorClass.UNHEALTHY, "checks failed: http"))
+                .withQuarantine(new HostState.Quarantine(REMOTE, V2, "sha", WEB, NOW, "checks failed: http"))
+                .withLastSeen(new HostState.LastSeen(REMOTE, V2, WEB));
+        LastPoll rb = LastPoll.at(NOW, REMOTE, WEB, LastPoll.Outcome.ROLLED_BACK, V2, ErrorClass.UNHEALTHY, "checks failed: http");
+        HostStatus st = HostStatus.of(s, rolledBack, Optional.of(rb), RUNNING, NOW);
+        assertThat(st.state()).isEqualTo(HostStatus.State.ROLLED_BACK);
+        assertThat(st.state().json()).isEqualTo("rolled_back");
+        assertThat(st.state().isFailure()).isTrue();
+        assertThat(HostStatus.of(s, rolledBack, Optional.of(poll(LastPoll.Outcome.QUARANTINED, V2)), RUNNING, NOW).state())
+                .as("the next polls find it quarantined, and it stays the rolled-back release").isEqualTo(HostStatus.State.ROLLED_BACK);
+
+        LastPoll failedRollback = LastPoll.at(NOW, REMOTE, WEB, LastPoll.Outcome.ROLLBACK_FAILED, V2, ErrorClass.UNHEALTHY, "x");
+        HostStatus broken = HostStatus.of(s, rolledBack, Optional.of(failedRollback), RUNNING, NOW);
+        assertThat(broken.state()).isEqualTo(HostStatus.State.FAILING);
+        assertThat(broken.advice()).singleElement().asString().startsWith("ROLLBACK FAILED");
+        assertThat(HostStatus.State.parse("reboot pending")).isEqualTo(HostStatus.State.REBOOT_PENDING);
     }
 }

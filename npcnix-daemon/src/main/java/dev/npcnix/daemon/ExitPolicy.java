@@ -16,17 +16,30 @@ public enum ExitPolicy {
     /** {@code --once=activate}: stop after the first activation. */
     ACTIVATE;
 
+    /** The exit code of a one-shot run whose release was rolled back and could not be restored: the host needs an operator. */
+    public static final int ROLLBACK_FAILED = 3;
+
     /**
      * The exit code to stop with after {@code outcome}, or empty to keep going. A one-shot run is one
-     * poll: 0 when it found the host up to date, activated or paused, 1 when it failed or the remote holds
-     * a quarantined release (a script or a person is waiting for the answer: retrying for minutes would
-     * hide it). {@code --once=activate} retries every failure, with backoff for transient ones.
+     * poll: 0 when it found the host up to date, activated (or rebooting into it) or paused, 3 when a
+     * rollback failed (the host needs an operator), 1 when it failed, the release was rolled back or the
+     * remote holds a quarantined release (a script or a person is waiting for the answer: retrying for
+     * minutes would hide it). {@code --once=activate} retries every failure, with backoff for transient
+     * ones. A daemon never stops for a failed rollback: a fixed release is the way out, and it keeps
+     * polling for one.
      */
     public Optional<Integer> exitCodeAfter(PollOutcome outcome) {
         return switch (this) {
             case NEVER -> Optional.empty();
-            case ACTIVATE -> outcome instanceof PollOutcome.Activated ? Optional.of(0) : Optional.empty();
-            case ANY -> Optional.of(outcome instanceof PollOutcome.Quarantined || outcome instanceof PollOutcome.Failed ? 1 : 0);
+            case ACTIVATE -> outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Rebooting
+                    ? Optional.of(0) : Optional.empty();
+            case ANY -> {
+                if (outcome instanceof PollOutcome.RollbackFailed) {
+                    yield Optional.of(ROLLBACK_FAILED);
+                }
+                yield Optional.of(outcome instanceof PollOutcome.Quarantined || outcome instanceof PollOutcome.Failed
+                        || outcome instanceof PollOutcome.RolledBack ? 1 : 0);
+            }
         };
     }
 

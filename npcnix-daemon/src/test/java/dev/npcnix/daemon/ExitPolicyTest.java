@@ -46,6 +46,26 @@ class ExitPolicyTest {
     }
 
     @Test
+    void aRollbackIsAFailureOfAOneShotRunAndAFailedRollbackIsExitThreeButTheDaemonGoesOn() {
+        Release release = new Release(REMOTE, new Etag("e"), "00", 1);
+        PollOutcome rolledBack = new PollOutcome.RolledBack(release, ConfigurationName.of("web"), java.util.List.of("remote"),
+                new ArchiveException("checks failed"));
+        PollOutcome rollbackFailed = new PollOutcome.RollbackFailed(release, ConfigurationName.of("web"),
+                java.util.List.of("remote"), new ArchiveException("rollback failed"));
+        PollOutcome rebooting = new PollOutcome.Rebooting(release, false);
+
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rolledBack)).contains(1);
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rollbackFailed)).contains(ExitPolicy.ROLLBACK_FAILED).contains(3);
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rebooting)).contains(0);
+        assertThat(ExitPolicy.ACTIVATE.exitCodeAfter(rebooting)).contains(0);
+        for (PollOutcome o : new PollOutcome[] {rolledBack, rollbackFailed}) {
+            assertThat(ExitPolicy.ACTIVATE.exitCodeAfter(o)).as(o.toString()).isEmpty();
+            assertThat(ExitPolicy.NEVER.exitCodeAfter(o)).as(o.toString()).isEmpty();
+            assertThat(o.isSuccess()).isFalse();
+        }
+    }
+
+    @Test
     void parsesTheOnceOption() {
         assertThat(ExitPolicy.parse(null)).isEqualTo(ExitPolicy.NEVER);
         assertThat(ExitPolicy.parse("")).isEqualTo(ExitPolicy.ANY);
