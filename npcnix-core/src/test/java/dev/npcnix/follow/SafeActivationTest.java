@@ -268,6 +268,32 @@ class SafeActivationTest {
     }
 
     @Test
+    void aTrialStoppedOnRequestIsNeverHeldAgainstTheRelease() throws IOException {
+        configure(allChecks(), RebootSettings.NEVER);
+        publish();
+        for (int round = 1; round <= 3; round++) {
+            writePendingTrial(HostState.Pending.Phase.TRIAL, null);
+            host.dataDir().recordStopRequest(host.clock().instant()); // what the daemon writes as SIGTERM arrives
+            PollOutcome outcome = follower().pollOnce();
+            assertThat(outcome).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+                assertThat(f.error().errorClass()).isEqualTo(ErrorClass.INTERRUPTED);
+                assertThat(f.error().stopRequested()).isTrue();
+            });
+            HostState state = host.dataDir().loadState();
+            assertThat(state.quarantined()).as("round %d: a requested stop is never the release's fault", round).isEmpty();
+            assertThat(state.lastAttempt()).hasValueSatisfying(a -> assertThat(a.stopRequested()).isTrue());
+            assertThat(host.dataDir().root().resolve(dev.npcnix.state.DataDir.STOP_FILE)).as("read once").doesNotExist();
+        }
+        // a stop recorded before this trial started says nothing about it: the crash counts, twice quarantines
+        host.dataDir().recordStopRequest(host.clock().instant().minusSeconds(60));
+        for (int round = 1; round <= 2; round++) {
+            writePendingTrial(HostState.Pending.Phase.TRIAL, null);
+            follower().pollOnce();
+        }
+        assertThat(host.dataDir().loadState().quarantined()).hasSize(1);
+    }
+
+    @Test
     void aRebootDuringTheChecksBootsTheUntouchedDefaultAndIsAnInterruption() throws IOException {
         configure(allChecks(), RebootSettings.NEVER);
         publish();
