@@ -60,6 +60,35 @@ let
     bootstrap.enable = true;
   };
   imageWithoutRemote = evalHost { bootstrap.enable = true; };
+  checked = evalHost {
+    health = {
+      systemd = {
+        enable = true;
+        ignoreUnits = [ "flaky-*.service" ];
+        maxFailedUnits = 1;
+      };
+      urls = [ "http://127.0.0.1:8080/healthz" ];
+      commands = [ "systemctl is-active postgresql.service" ];
+      remote = true;
+      deadline = "10m";
+    };
+    reboot = {
+      policy = "when-needed";
+      window = "02:00-04:00";
+    };
+  };
+  checksOff = evalHost {
+    health = {
+      enable = false;
+      remote = true;
+    };
+  };
+  rebootOnly = evalHost { reboot.policy = "always"; };
+  bootCounting = evalHost {
+    health.remote = true;
+    extra.boot.loader.systemd-boot.bootCounting.enable = true;
+  };
+  bootCountingNoChecks = evalHost { extra.boot.loader.systemd-boot.bootCounting.enable = true; };
 
   # Only the npcnix module's assertions: the rest of NixOS is not under test here.
   failedAssertions =
@@ -143,6 +172,32 @@ let
     "switch"
     "--activation-timeout"
     "1h"
+  ];
+  healthFlags = [
+    "--health-systemd"
+    "--health-ignore-unit"
+    "flaky-*.service"
+    "--health-max-failed-units"
+    "1"
+    "--health-url"
+    "http://127.0.0.1:8080/healthz"
+    "--health-command"
+    "systemctl is-active postgresql.service"
+    "--health-remote"
+    "--health-settle"
+    "10s"
+    "--health-deadline"
+    "10m"
+    "--health-interval"
+    "10s"
+    "--health-http-timeout"
+    "10s"
+    "--health-command-timeout"
+    "60s"
+    "--reboot"
+    "when-needed"
+    "--reboot-window"
+    "02:00-04:00"
   ];
 in
 [
@@ -315,5 +370,78 @@ in
     what = "bootstrap.enable without a remote or an EC2 source is rejected";
     ok = lib.any (lib.hasPrefix "services.npcnix.bootstrap.enable") (failedAssertions imageWithoutRemote);
     got = failedAssertions imageWithoutRemote;
+  }
+  {
+    what = "health checks and reboots: every option as its flag, after the activation flags";
+    ok = lib.hasSuffix (exec ([ "1h" ] ++ healthFlags)) (svc checked).serviceConfig.ExecStart;
+    got = (svc checked).serviceConfig.ExecStart;
+  }
+  {
+    what = "no check (or health.enable = false): no health flag at all, so a host runs what it ran before";
+    ok =
+      !lib.hasInfix "--health" (svc minimal).serviceConfig.ExecStart
+      && !lib.hasInfix "--health" (svc checksOff).serviceConfig.ExecStart
+      && !lib.hasInfix "--reboot" (svc checksOff).serviceConfig.ExecStart;
+    got = (svc checksOff).serviceConfig.ExecStart;
+  }
+  {
+    what = "a reboot policy without checks is passed on its own";
+    ok =
+      lib.hasSuffix (exec [
+        "--reboot"
+        "always"
+      ]) (svc rebootOnly).serviceConfig.ExecStart
+      && !lib.hasInfix "--health" (svc rebootOnly).serviceConfig.ExecStart;
+    got = (svc rebootOnly).serviceConfig.ExecStart;
+  }
+  {
+    what = "boot counting: npcnix-boot-check gates boot-complete.target on the daemon's verdict, and the systemd check ignores it";
+    ok =
+      let
+        gate = bootCounting.systemd.services.npcnix-boot-check;
+      in
+      gate.requiredBy == [ "boot-complete.target" ]
+      && gate.before == [ "boot-complete.target" ]
+      && gate.serviceConfig.Type == "oneshot"
+      && gate.serviceConfig.RemainAfterExit
+      && !gate.restartIfChanged
+      && gate.serviceConfig.ExecStart == exec [
+        npcnix
+        "--data-dir"
+        "/var/lib/npcnix"
+        "check"
+        "--boot"
+        "--timeout"
+        "1210s"
+      ]
+      && lib.hasInfix (exec [
+        "--health-ignore-unit"
+        "npcnix-boot-check.service"
+      ]) (svc bootCounting).serviceConfig.ExecStart
+      && !(checked.systemd.services ? npcnix-boot-check)
+      && !(bootCountingNoChecks.systemd.services ? npcnix-boot-check);
+    got = bootCounting.systemd.services.npcnix-boot-check.serviceConfig.ExecStart or null;
+  }
+  {
+    what = "a malformed health URL, ignored unit, duration or reboot window fails the evaluation";
+    ok =
+      rejects { health.urls = [ "ftp://host/x" ]; }
+      && rejects { health.urls = [ "http://user:pw@host/x" ]; }
+      && rejects {
+        health.systemd = {
+          enable = true;
+          ignoreUnits = [ "a b.service" ];
+        };
+      }
+      && rejects {
+        health = {
+          remote = true;
+          deadline = "5 minutes";
+        };
+      }
+      && rejects { reboot.window = "2am-4am"; }
+      && rejects { reboot.policy = "sometimes"; }
+      && !rejects { reboot.window = "22:30-01:00"; };
+    got = null;
   }
 ]

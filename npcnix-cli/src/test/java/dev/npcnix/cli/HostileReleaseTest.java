@@ -47,7 +47,7 @@ class HostileReleaseTest {
     static final S3ServerExtension S3 = new S3ServerExtension();
 
     /** What a data dir may hold after a poll. */
-    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "activate.lock", "tmp");
+    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "poll.json", "activate.lock", "follow.lock", "tmp");
     private static final List<Path> ABSOLUTE_TARGETS = List.of(Path.of("/tmp/npcnix-hostile-absolute"),
             Path.of("/tmp/npcnix-hostile-longname"), Path.of("/tmp/npcnix-hostile-evil"));
     private static final Set<String> ON_S3 = Set.of("dotdot", "absolute-path", "symlink-escaping", "hardlink-outside",

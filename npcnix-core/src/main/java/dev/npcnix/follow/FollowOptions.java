@@ -18,6 +18,7 @@ import java.util.function.Consumer;
  * @param maxDownloadBytes the largest packed release accepted
  * @param notices where to say things a person at a terminal should see (waiting for the lock)
  * @param verifier checks unpacked releases (signatures) before activation
+ * @param healthChecks apply the host's health checks ({@code false}: {@code --no-health-checks}, for this run)
  */
 public record FollowOptions(
         Operation operation,
@@ -29,7 +30,8 @@ public record FollowOptions(
         UnpackLimits limits,
         long maxDownloadBytes,
         Consumer<String> notices,
-        ReleaseVerifier verifier) {
+        ReleaseVerifier verifier,
+        boolean healthChecks) {
 
     public static final long DEFAULT_MAX_DOWNLOAD_BYTES = 1L << 30;
 
@@ -40,46 +42,51 @@ public record FollowOptions(
 
     public static FollowOptions defaults() {
         return new FollowOptions(Operation.SWITCH, List.of(), List.of(), false, true, false, UnpackLimits.defaults(),
-                DEFAULT_MAX_DOWNLOAD_BYTES, s -> { }, ReleaseVerifier.NONE);
+                DEFAULT_MAX_DOWNLOAD_BYTES, s -> { }, ReleaseVerifier.NONE, true);
     }
 
     public FollowOptions withOperation(Operation op) {
         return new FollowOptions(op, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
-                maxDownloadBytes, notices, verifier);
+                maxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withActivationOptions(List<String> substituters, List<String> keys) {
         return new FollowOptions(operation, substituters, keys, ignoreEtag, waitForLock, dryRun, limits,
-                maxDownloadBytes, notices, verifier);
+                maxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withIgnoreEtag(boolean ignore) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignore, waitForLock, dryRun, limits,
-                maxDownloadBytes, notices, verifier);
+                maxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withWaitForLock(boolean wait) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, wait, dryRun, limits,
-                maxDownloadBytes, notices, verifier);
+                maxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withDryRun(boolean dry) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dry, limits,
-                maxDownloadBytes, notices, verifier);
+                maxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withLimits(UnpackLimits newLimits, long newMaxDownloadBytes) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun,
-                newLimits, newMaxDownloadBytes, notices, verifier);
+                newLimits, newMaxDownloadBytes, notices, verifier, healthChecks);
     }
 
     public FollowOptions withNotices(Consumer<String> newNotices) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
-                maxDownloadBytes, newNotices, verifier);
+                maxDownloadBytes, newNotices, verifier, healthChecks);
     }
 
     public FollowOptions withVerifier(ReleaseVerifier newVerifier) {
         return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
-                maxDownloadBytes, notices, newVerifier);
+                maxDownloadBytes, notices, newVerifier, healthChecks);
+    }
+
+    public FollowOptions withHealthChecks(boolean apply) {
+        return new FollowOptions(operation, extraSubstituters, extraTrustedPublicKeys, ignoreEtag, waitForLock, dryRun, limits,
+                maxDownloadBytes, notices, verifier, apply);
     }
 }

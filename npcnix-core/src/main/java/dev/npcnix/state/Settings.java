@@ -1,7 +1,9 @@
 package dev.npcnix.state;
 
 import dev.npcnix.ConfigurationName;
+import dev.npcnix.health.HealthSettings;
 import dev.npcnix.store.Etag;
+import dev.npcnix.system.RebootSettings;
 import dev.npcnix.store.RemoteUri;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +30,8 @@ import java.util.Optional;
  * @param extraTrustedPublicKeys ours: their keys
  * @param trustedPublicKeys ours: Ed25519 keys ({@code name:base64}) release manifests must be signed with
  * @param s3Endpoint ours: endpoint of an S3-compatible store
+ * @param health ours: the checks a new release must pass before it is kept ({@link HealthSettings#NONE}: none)
+ * @param reboot ours: when a committed release reboots the host
  */
 public record Settings(
         Optional<RemoteUri> remote,
@@ -43,7 +47,9 @@ public record Settings(
         List<String> extraSubstituters,
         List<String> extraTrustedPublicKeys,
         List<String> trustedPublicKeys,
-        Optional<String> s3Endpoint) {
+        Optional<String> s3Endpoint,
+        HealthSettings health,
+        RebootSettings reboot) {
 
     public static final long DEFAULT_MIN_SLEEP_SECS = 5;
     public static final long DEFAULT_MAX_SLEEP_SECS = 120;
@@ -61,6 +67,8 @@ public record Settings(
         extraTrustedPublicKeys = List.copyOf(extraTrustedPublicKeys);
         trustedPublicKeys = List.copyOf(trustedPublicKeys);
         Objects.requireNonNull(s3Endpoint, "s3Endpoint");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(reboot, "reboot");
         if (minSleepSecs < 1 || maxSleepSecs < minSleepSecs || maxSleepAfterHours < 0) {
             throw new dev.npcnix.InvalidInputException("settings: need 1 <= min_sleep_secs (" + minSleepSecs
                     + ") <= max_sleep_secs (" + maxSleepSecs + ") and max_sleep_after_hours >= 0 (" + maxSleepAfterHours + ")");
@@ -71,13 +79,13 @@ public record Settings(
     public static Settings empty() {
         return new Settings(Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, Optional.empty(), Optional.empty(),
                 DEFAULT_MIN_SLEEP_SECS, DEFAULT_MAX_SLEEP_SECS, DEFAULT_MAX_SLEEP_AFTER_HOURS, Optional.empty(),
-                List.of(), List.of(), List.of(), Optional.empty());
+                List.of(), List.of(), List.of(), Optional.empty(), HealthSettings.NONE, RebootSettings.NEVER);
     }
 
     public Settings withRemote(RemoteUri newRemote) {
         return new Settings(Optional.of(newRemote), remoteRegion, configuration, lastReconfiguration, lastEtag,
                 lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     /** {@code init}: only when no remote is set yet ({@code config set remote --init}). */
@@ -88,13 +96,13 @@ public record Settings(
     public Settings withRemoteRegion(Optional<String> newRegion) {
         return new Settings(remote, newRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint);
+                trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     public Settings withConfiguration(ConfigurationName newConfiguration) {
         return new Settings(remote, remoteRegion, Optional.of(newConfiguration), lastReconfiguration, lastEtag,
                 lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     /** {@code init}: only when no configuration is set yet. */
@@ -106,26 +114,26 @@ public record Settings(
     public Settings withLastReconfiguration(Instant at, Etag etag, ConfigurationName appliedConfiguration) {
         return new Settings(remote, remoteRegion, configuration, at, Optional.ofNullable(etag),
                 Optional.of(appliedConfiguration), minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused,
-                extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+                extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     /** Forgets what was applied, so the next poll downloads and activates again. */
     public Settings withoutLastEtag() {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, Optional.empty(), lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint);
+                trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     public Settings withSleep(long newMinSleepSecs, long newMaxSleepSecs, long newMaxSleepAfterHours) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 newMinSleepSecs, newMaxSleepSecs, newMaxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     public Settings withPaused(Optional<Pause> newPaused) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, newPaused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint);
+                trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     /** Paused for {@code duration} from {@code now}. */
@@ -136,19 +144,31 @@ public record Settings(
     public Settings withActivationOptions(List<String> substituters, List<String> substituterKeys) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, substituters, substituterKeys,
-                trustedPublicKeys, s3Endpoint);
+                trustedPublicKeys, s3Endpoint, health, reboot);
     }
 
     public Settings withTrustedPublicKeys(List<String> keys) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                keys, s3Endpoint);
+                keys, s3Endpoint, health, reboot);
     }
 
     public Settings withS3Endpoint(Optional<String> endpoint) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, endpoint);
+                trustedPublicKeys, endpoint, health, reboot);
+    }
+
+    public Settings withHealth(HealthSettings newHealth) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint, newHealth, reboot);
+    }
+
+    public Settings withReboot(RebootSettings newReboot) {
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint, health, newReboot);
     }
 
     /** The pause in force at {@code now}, if any (a pause whose time has passed is not in force). */

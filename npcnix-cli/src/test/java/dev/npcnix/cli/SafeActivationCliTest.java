@@ -1,0 +1,144 @@
+package dev.npcnix.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.npcnix.testing.FakeNixosSystem;
+import dev.npcnix.testing.FakeNixosSystem.Behaviour;
+import dev.npcnix.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Safe activation through the real command line, on a temporary NixOS system: the health options
+ * written to config.json, exit codes of a rolled-back and of a failed rollback, what status, history
+ * and check say, and the boot gate.
+ */
+class SafeActivationCliTest {
+    @TempDir
+    Path tmp;
+
+    private final CliRunner cli = new CliRunner();
+    private FakeNixosSystem system;
+    private Path flake;
+    private String data;
+    private String remote;
+
+    @BeforeEach
+    void setUp() {
+        system = FakeNixosSystem.install(tmp.resolve("system"));
+        cli.env(system.env());
+        flake = Fixtures.webFlake(tmp.resolve("flake"));
+        data = tmp.resolve("data").toString();
+        remote = tmp.resolve("store/prod.npcnix").toUri().toString();
+    }
+
+    @AfterEach
+    void tearDown() {
+        system.close();
+    }
+
+    private void publish(int version, Behaviour... behaviours) throws IOException {
+        FakeNixosSystem.behave(flake, behaviours);
+        Files.writeString(flake.resolve("hosts/web.nix"), "{ config.system.build.toplevel = \"web-" + version + "\"; }\n");
+        assertThat(cli.run("publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+    }
+
+    private CliRunner.Result follow(String... more) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--data-dir", data, "follow", "--once",
+                "--remote", remote, "--configuration", "web", "--health-systemd", "--health-command", system.healthCommand(),
+                "--health-url", system.healthUrl().toString(), "--health-settle", "5s", "--health-deadline", "1m"));
+        args.addAll(java.util.List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void aReleaseThatFailsItsChecksIsRolledBackExitOneAndStatusAndHistorySaySo() throws IOException {
+        publish(1);
+        assertThat(follow().code()).isZero();
+        assertThat(system.profileGeneration()).isEqualTo(2);
+        publish(2, Behaviour.UNIT_FAILS);
+
+        CliRunner.Result r = follow();
+
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(system.profileGeneration()).isEqualTo(2);
+        assertThat(system.current()).isEqualTo(system.generation(2));
+        String status = cli.run("--data-dir", data, "status").out();
+        assertThat(status).contains("state:          rolled back\n")
+                .contains("health checks:  systemd, http " + system.healthUrl() + ", command " + system.healthCommand()
+                        + " (settle 5s, deadline 60s)")
+                .contains("last checks:    failed at")
+                .containsPattern("FAILED +systemd +1 failed unit: app.service")
+                .containsPattern("passed +http http://127.0.0.1:[0-9]+/health +HTTP 200")
+                .contains("quarantined:");
+        String history = cli.run("--data-dir", data, "history").out();
+        assertThat(history.lines()).hasSize(2);
+        assertThat(history.lines().toList().get(0)).contains("activated").contains("[3 checks passed]");
+        assertThat(history.lines().toList().get(1)).contains("rolled back").contains("[failed: systemd]")
+                .contains("unhealthy: release").contains("rolled back to generation 2");
+        assertThat(cli.run("--data-dir", data, "history", "--json").out()).contains("\"result\" : \"rolled_back\"")
+                .contains("\"error_class\" : \"unhealthy\"").contains("\"name\" : \"systemd\"");
+        // never a loop: the next one-shot poll meets the quarantine and runs nothing
+        int events = system.events().size();
+        assertThat(cli.run("--data-dir", data, "follow", "--once").code()).isEqualTo(1);
+        assertThat(system.events()).hasSize(events);
+    }
+
+    @Test
+    void aFailedRollbackIsExitThreeAndLoud() throws IOException {
+        publish(1, Behaviour.HTTP_FAILS);
+        Files.writeString(system.generation(1).resolve("bin/switch-to-configuration"), "#!/bin/sh\nexit 5\n");
+
+        CliRunner.Result r = follow();
+
+        assertThat(r.code()).as(r.err()).isEqualTo(3);
+        assertThat(cli.run("--data-dir", data, "status").out()).contains("ROLLBACK FAILED");
+        assertThat(cli.run("--data-dir", data, "history").out()).contains("rollback failed");
+        assertThat(system.profileGeneration()).as("the profile never moved to the release").isEqualTo(1);
+    }
+
+    @Test
+    void checkRunsTheConfiguredChecksNowAndDeclarativeFollowWithoutThemClearsThem() throws IOException {
+        publish(1);
+        assertThat(follow().code()).isZero();
+
+        CliRunner.Result ok = cli.run("--data-dir", data, "check");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out().lines()).hasSize(3).allMatch(l -> l.startsWith("passed"));
+        CliRunner.Result json = cli.run("--data-dir", data, "check", "--json");
+        assertThat(json.out()).contains("\"schema\" : 1").contains("\"passed\" : true");
+
+        Files.writeString(system.root().resolve("run/failed-units"), "db.service\n");
+        CliRunner.Result failing = cli.run("--data-dir", data, "check");
+        assertThat(failing.code()).isEqualTo(1);
+        assertThat(failing.out()).containsPattern("FAILED +systemd +1 failed unit: db.service");
+
+        publish(2);
+        assertThat(cli.run("--data-dir", data, "follow", "--once", "--declarative").code()).isZero();
+        assertThat(Files.readString(tmp.resolve("data/config.json"))).doesNotContain("health");
+        assertThat(cli.run("--data-dir", data, "check").out()).startsWith("no health checks configured");
+    }
+
+    @Test
+    void theBootGateWaitsForTheDaemonsVerdictOnThisBoot() throws IOException {
+        publish(1);
+        assertThat(follow().code()).isZero();
+        system.reboot();
+
+        CliRunner.Result none = cli.run("--data-dir", data, "check", "--boot", "--timeout", "30s");
+        assertThat(none.code()).as("no verdict on this boot within the timeout").isEqualTo(1);
+        assertThat(none.err()).contains("did not judge this boot within 30s");
+
+        assertThat(cli.run("--data-dir", data, "follow", "--once").code()).isZero(); // the daemon's first poll judges the boot
+        CliRunner.Result good = cli.run("--data-dir", data, "check", "--boot");
+        assertThat(good.code()).as(good.err()).isZero();
+        assertThat(good.out()).startsWith("this boot: checks passed");
+        assertThat(cli.run("--data-dir", data, "status", "--json").out()).contains("\"boot_check\" : {")
+                .contains("\"boot_id\" : \"" + system.bootId() + "\"");
+    }
+}
