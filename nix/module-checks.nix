@@ -96,8 +96,10 @@ let
     hooks = {
       onSuccess = "notify ok";
       onFailure = "notify \"$NPCNIX_ERROR\"";
+      onRollback = "page \"$NPCNIX_RESULT\"";
       timeout = "2m";
     };
+    health.remote = true;
   };
   noReports = evalHost { reports.enable = false; };
 
@@ -460,9 +462,11 @@ in
     got = null;
   }
   {
-    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout";
+    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout, after the health flags";
     ok =
       lib.hasSuffix (exec [
+        "--health-command-timeout"
+        "60s"
         "--host-id"
         "web-1"
         "--report-interval"
@@ -473,6 +477,8 @@ in
         "notify ok"
         "--on-failure"
         "notify \"$$NPCNIX_ERROR\"" # systemd's escape of $: the shell sees $NPCNIX_ERROR
+        "--on-rollback"
+        "page \"$$NPCNIX_RESULT\""
         "--hook-timeout"
         "2m"
       ]) (svc fleet).serviceConfig.ExecStart

@@ -317,8 +317,10 @@ in
       default = null;
       example = "systemd-cat -t npcnix-rollback echo \"$NPCNIX_RELEASE rolled back\"";
       description = ''
-        Shell command run after a release failed its health checks and was rolled back
-        (`--on-rollback`).
+        Shell command run after a release failed its health checks (`health.*`) and was rolled
+        back (`--on-rollback`), with `NPCNIX_RESULT=rolled_back`, or `rollback_failed` when
+        re-activating the previous generation failed too; also given `NPCNIX_ERROR` and
+        `NPCNIX_ERROR_CLASS`.
       '';
     };
 

@@ -8,6 +8,7 @@ import dev.npcnix.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,32 @@ class SafeActivationCliTest {
         int events = system.events().size();
         assertThat(cli.run("--data-dir", data, "follow", "--once").code()).isEqualTo(1);
         assertThat(system.events()).hasSize(events);
+    }
+
+    @Test
+    void onRollbackTellsARealHookOfARollbackAndOfAFailedOne() throws IOException {
+        Path hook = Fixtures.recordingHook(tmp.resolve("hooks/record"));
+        Path told = tmp.resolve("told");
+        String onRollback = hook + " " + told;
+        publish(1);
+        assertThat(follow("--on-rollback", onRollback).code()).isZero();
+        assertThat(told).as("an activation is no rollback").doesNotExist();
+        publish(2, Behaviour.UNIT_FAILS);
+
+        assertThat(follow("--on-rollback", onRollback).code()).isEqualTo(1);
+
+        List<String> first = Files.readAllLines(told);
+        assertThat(first).contains("NPCNIX_RESULT=rolled_back", "NPCNIX_ERROR_CLASS=unhealthy", "NPCNIX_CONFIGURATION=web",
+                "NPCNIX_REMOTE=" + remote, "---");
+        assertThat(first).filteredOn(l -> l.startsWith("NPCNIX_RELEASE=")).singleElement().asString().hasSizeGreaterThan(15);
+        assertThat(first).filteredOn(l -> l.startsWith("NPCNIX_ERROR=")).singleElement().asString().contains("systemd");
+
+        // a release whose rollback fails too: the same hook, told so
+        publish(3, Behaviour.HTTP_FAILS);
+        Files.writeString(system.generation(2).resolve("bin/switch-to-configuration"), "#!/bin/sh\nexit 5\n");
+        assertThat(follow("--on-rollback", onRollback).code()).isEqualTo(3);
+        List<String> second = Files.readAllLines(told).subList(first.size(), Files.readAllLines(told).size());
+        assertThat(second).contains("NPCNIX_RESULT=rollback_failed", "NPCNIX_ERROR_CLASS=unhealthy", "---");
     }
 
     @Test
