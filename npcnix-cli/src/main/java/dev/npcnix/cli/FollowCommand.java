@@ -76,6 +76,7 @@ final class FollowCommand implements Callable<Integer> {
                     + " follow runs until stopped)");
         }
         // Checked before anything is written: a follow that cannot follow leaves the data dir as it was.
+        fleet.validate();
         DataDir existing = root.existingDataDir();
         Settings settings = existing.requireBootstrapped(safety.apply(host.apply(existing.loadSettings(), storeOptions),
                 host.declarative));

@@ -53,6 +53,21 @@ class FleetCliTest {
     }
 
     @Test
+    void badFleetOptionsAreRefusedBeforeFollowWritesAnything() throws IOException {
+        publish("v1");
+        String data = tmp.resolve("data-web-1").toString();
+        for (String[] bad : List.of(new String[] {"--host-id", "../etc"}, new String[] {"--report-interval", "0s"})) {
+            CliRunner.Result r = cli.run("--data-dir", data, "follow", "--once", "--remote", remote, "--configuration", "web",
+                    bad[0], bad[1]);
+            assertThat(r.code()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).startsWith("npcnix: " + (bad[0].equals("--host-id") ? "host id '../etc'" : "--report-interval 0s"))
+                    .hasLineCount(1);
+        }
+        assertThat(tmp.resolve("data-web-1").resolve("config.json")).doesNotExist();
+        assertThat(tmp.resolve("store/prod.npcnix.hosts")).doesNotExist();
+    }
+
+    @Test
     void fleetStatusShowsEveryHostAndExitsOneForAFailingOrSilentOne() throws IOException {
         publish("v1");
         assertThat(follow("web-1").code()).isZero();
