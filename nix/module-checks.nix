@@ -89,6 +89,19 @@ let
     extra.boot.loader.systemd-boot.bootCounting.enable = true;
   };
   bootCountingNoChecks = evalHost { extra.boot.loader.systemd-boot.bootCounting.enable = true; };
+  fleet = evalHost {
+    hostId = "web-1";
+    reportInterval = "6h";
+    metrics.enable = true;
+    hooks = {
+      onSuccess = "notify ok";
+      onFailure = "notify \"$NPCNIX_ERROR\"";
+      onRollback = "page \"$NPCNIX_RESULT\"";
+      timeout = "2m";
+    };
+    health.remote = true;
+  };
+  noReports = evalHost { reports.enable = false; };
 
   # Only the npcnix module's assertions: the rest of NixOS is not under test here.
   failedAssertions =
@@ -137,6 +150,8 @@ let
     "a.example-1:AAAA"
     "--activation-timeout"
     "2h"
+    "--report-interval"
+    "3h"
     "--verbose"
   ];
   expectedMinimal = exec [
@@ -156,6 +171,8 @@ let
     "switch"
     "--activation-timeout"
     "1h"
+    "--report-interval"
+    "3h"
   ];
   expectedImage = exec [
     npcnix
@@ -373,7 +390,7 @@ in
   }
   {
     what = "health checks and reboots: every option as its flag, after the activation flags";
-    ok = lib.hasSuffix (exec ([ "1h" ] ++ healthFlags)) (svc checked).serviceConfig.ExecStart;
+    ok = lib.hasInfix (exec ([ "1h" ] ++ healthFlags)) (svc checked).serviceConfig.ExecStart;
     got = (svc checked).serviceConfig.ExecStart;
   }
   {
@@ -387,7 +404,7 @@ in
   {
     what = "a reboot policy without checks is passed on its own";
     ok =
-      lib.hasSuffix (exec [
+      lib.hasInfix (exec [
         "--reboot"
         "always"
       ]) (svc rebootOnly).serviceConfig.ExecStart
@@ -443,5 +460,42 @@ in
       && rejects { reboot.policy = "sometimes"; }
       && !rejects { reboot.window = "22:30-01:00"; };
     got = null;
+  }
+  {
+    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout, after the health flags";
+    ok =
+      lib.hasSuffix (exec [
+        "--health-command-timeout"
+        "60s"
+        "--host-id"
+        "web-1"
+        "--report-interval"
+        "6h"
+        "--metrics-file"
+        "/var/lib/prometheus-node-exporter-text-files/npcnix.prom"
+        "--on-success"
+        "notify ok"
+        "--on-failure"
+        "notify \"$$NPCNIX_ERROR\"" # systemd's escape of $: the shell sees $NPCNIX_ERROR
+        "--on-rollback"
+        "page \"$$NPCNIX_RESULT\""
+        "--hook-timeout"
+        "2m"
+      ]) (svc fleet).serviceConfig.ExecStart
+      && fleet.services.prometheus.exporters.node.enabledCollectors == [ "textfile" ]
+      && fleet.services.prometheus.exporters.node.extraFlags == [
+        "--collector.textfile.directory=/var/lib/prometheus-node-exporter-text-files"
+      ]
+      && lib.elem "d /var/lib/prometheus-node-exporter-text-files 0755 root root -" fleet.systemd.tmpfiles.rules
+      && minimal.services.prometheus.exporters.node.enabledCollectors == [ ];
+    got = (svc fleet).serviceConfig.ExecStart;
+  }
+  {
+    what = "reports.enable = false passes --no-reports and no interval; a bad host id is refused";
+    ok =
+      lib.hasSuffix (exec [ "--no-reports" ]) (svc noReports).serviceConfig.ExecStart
+      && !(lib.hasInfix "--report-interval" (svc noReports).serviceConfig.ExecStart)
+      && rejects { hostId = "../etc"; };
+    got = (svc noReports).serviceConfig.ExecStart;
   }
 ]

@@ -65,6 +65,14 @@ let
           type = types.package;
           default = drv "systemd";
         };
+        services.prometheus.exporters.node.enabledCollectors = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+        };
+        services.prometheus.exporters.node.extraFlags = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+        };
         networking.proxy.envVars = mkOption {
           type = types.attrsOf types.str;
           default = { };

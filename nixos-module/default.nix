@@ -141,6 +141,19 @@ let
     ]
     ++ activationArgs
     ++ healthArgs
+    ++ optionalFlag "--host-id" cfg.hostId
+    ++ (if cfg.reports.enable then [ "--report-interval" cfg.reportInterval ] else [ "--no-reports" ])
+    ++ lib.optionals cfg.metrics.enable [
+      "--metrics-file"
+      "${cfg.metrics.directory}/npcnix.prom"
+    ]
+    ++ optionalFlag "--on-success" cfg.hooks.onSuccess
+    ++ optionalFlag "--on-failure" cfg.hooks.onFailure
+    ++ optionalFlag "--on-rollback" cfg.hooks.onRollback
+    ++ lib.optionals (cfg.hooks.onSuccess != null || cfg.hooks.onFailure != null || cfg.hooks.onRollback != null) [
+      "--hook-timeout"
+      cfg.hooks.timeout
+    ]
     ++ cfg.extraArgs;
 
   bootstrapArgs =
@@ -175,7 +188,7 @@ let
     # flake inputs over git+ssh (as system.autoUpgrade has it)
     pkgs.openssh
     pkgs.coreutils
-    # setsid: a health command runs in a process group of its own, killed whole at its timeout
+    # setsid: a health command or a hook runs in a process group of its own, killed whole at its timeout
     pkgs.util-linux
     # systemctl (the systemd check, reboots) and nix-env (commits, rollbacks) of this system
     config.systemd.package
@@ -241,7 +254,14 @@ in
 
     systemd.tmpfiles.rules =
       lib.optional (!dataDirIsStateDirectory) "d ${cfg.dataDir} 0700 root root -"
-      ++ lib.optional (!dataDirIsStateDirectory) "d ${jvmTmpDir} 0700 root root -";
+      ++ lib.optional (!dataDirIsStateDirectory) "d ${jvmTmpDir} 0700 root root -"
+      ++ lib.optional cfg.metrics.enable "d ${cfg.metrics.directory} 0755 root root -";
+
+    # node_exporter's textfile collector reads the metrics file (the exporter itself is the host's choice).
+    services.prometheus.exporters.node = lib.mkIf cfg.metrics.enable {
+      enabledCollectors = [ "textfile" ];
+      extraFlags = [ "--collector.textfile.directory=${cfg.metrics.directory}" ];
+    };
 
     systemd.services.npcnix = {
       description = "npcnix: follow the NixOS configuration published to the remote";

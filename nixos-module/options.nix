@@ -234,6 +234,105 @@ in
       '';
     };
 
+    hostId = mkOption {
+      type = types.nullOr (types.strMatching "[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+      default = null;
+      example = "web-1";
+      description = ''
+        Name of this host in the fleet view (`--host-id`): its report is
+        `<remote>.hosts/<hostId>.json`. `null`: the EC2 instance id when the instance
+        metadata service answers (asked once per boot), else the kernel's host name
+        (`networking.hostName`).
+      '';
+    };
+
+    reports.enable = mkOption {
+      type = types.bool;
+      default = true;
+      example = false;
+      description = ''
+        Whether the daemon writes its report next to its remote (`<remote>.hosts/`) on `s3://`
+        and `file://` stores, for `npcnix fleet status`. It needs `s3:PutObject` on
+        `<remote>.hosts/*` (docs/aws.md). `false` passes `--no-reports`.
+      '';
+    };
+
+    reportInterval = mkOption {
+      type = duration;
+      default = "3h";
+      example = "6h";
+      description = ''
+        How often a host whose state does not change writes its report anyway, the heartbeat
+        (`--report-interval`); a report is also written after every attempt and state change.
+        Readers call a host `silent` when its report is 1.5 intervals old. The default keeps a
+        quiet fleet's S3 bill within 1.2x of its polls (docs/performance.md).
+      '';
+    };
+
+    metrics.enable = mkOption {
+      type = types.bool;
+      default = false;
+      example = true;
+      description = ''
+        Whether the daemon writes Prometheus metrics after every poll to
+        `''${metrics.directory}/npcnix.prom` (`--metrics-file`), and node_exporter's textfile
+        collector reads that directory: `services.prometheus.exporters.node` gets the `textfile`
+        collector and `--collector.textfile.directory` (enable the exporter itself to scrape it).
+      '';
+    };
+
+    metrics.directory = mkOption {
+      type = absolutePath;
+      default = "/var/lib/prometheus-node-exporter-text-files";
+      example = "/run/prometheus-node-exporter";
+      description = ''
+        The textfile collector's directory the metrics file is written to (created 0755).
+      '';
+    };
+
+    hooks.onSuccess = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "curl -fsS -X POST --data \"$NPCNIX_HOST_ID applied $NPCNIX_RELEASE\" https://hooks.example/npcnix";
+      description = ''
+        Shell command run after a release was activated (`--on-success`), with `NPCNIX_RESULT`,
+        `NPCNIX_REMOTE`, `NPCNIX_CONFIGURATION`, `NPCNIX_RELEASE`, `NPCNIX_SHA256` and
+        `NPCNIX_HOST_ID` set. It runs in the unit (as root, with its `PATH`); its failure is
+        logged and changes nothing.
+      '';
+    };
+
+    hooks.onFailure = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "mail -s \"npcnix failed on $NPCNIX_HOST_ID\" ops@example.com <<< \"$NPCNIX_ERROR\"";
+      description = ''
+        Shell command run after a failed attempt to apply a release, and once when polls start
+        failing (`--on-failure`); also given `NPCNIX_ERROR` and `NPCNIX_ERROR_CLASS`.
+      '';
+    };
+
+    hooks.onRollback = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "systemd-cat -t npcnix-rollback echo \"$NPCNIX_RELEASE rolled back\"";
+      description = ''
+        Shell command run after a release failed its health checks (`health.*`) and was rolled
+        back (`--on-rollback`), with `NPCNIX_RESULT=rolled_back`, or `rollback_failed` when
+        re-activating the previous generation failed too; also given `NPCNIX_ERROR` and
+        `NPCNIX_ERROR_CLASS`.
+      '';
+    };
+
+    hooks.timeout = mkOption {
+      type = duration;
+      default = "60s";
+      example = "5m";
+      description = ''
+        How long a hook may run before its process group is killed (`--hook-timeout`).
+      '';
+    };
+
     extraArgs = mkOption {
       type = types.listOf types.str;
       default = [ ];

@@ -1,5 +1,5 @@
 # npcnix remote: the address of one packed flake in a store (remotes/<name>.npcnix),
-# and the read-only policy for hosts that follow it.
+# and the policy for hosts that follow it: read the remote, write their own report next to it.
 
 terraform {
   required_version = ">= 1.4"
@@ -35,6 +35,33 @@ data "aws_iam_policy_document" "host" {
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}"]
   }
+  # Each host's report, <remote>.hosts/<EC2 instance id>.json: a host can write its own only
+  # (the variable comes from the instance role's credentials; docs/aws.md).
+  statement {
+    sid       = "NpcnixOwnReport"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}.hosts/$${ec2:InstanceID}.json"]
+  }
+}
+
+# Readers of npcnix fleet status and npcnix releases for this remote.
+data "aws_iam_policy_document" "fleet_reader" {
+  statement {
+    sid       = "NpcnixFleetList"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.store.bucket}"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.key}.hosts/*", "${local.key}.releases/*"]
+    }
+  }
+  statement {
+    sid       = "NpcnixFleetRead"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}", "arn:aws:s3:::${var.store.bucket}/${local.key}.hosts/*",
+    "arn:aws:s3:::${var.store.bucket}/${local.key}.releases/*"]
+  }
 }
 
 output "name" {
@@ -59,6 +86,11 @@ output "region" {
 }
 
 output "host_policy_json" {
-  description = "IAM policy: s3:GetObject on this remote only"
+  description = "IAM policy: s3:GetObject on this remote, s3:PutObject on the host's own report"
   value       = data.aws_iam_policy_document.host.json
+}
+
+output "fleet_reader_policy_json" {
+  description = "IAM policy: npcnix fleet status and npcnix releases for this remote"
+  value       = data.aws_iam_policy_document.fleet_reader.json
 }

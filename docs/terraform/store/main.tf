@@ -1,7 +1,8 @@
-# npcnix store: a prefix in an S3 bucket holding remotes (remotes/<name>.npcnix) and,
-# optionally, host status reports (status/). Optionally creates the bucket with public
-# access blocked, versioning and default encryption. Outputs IAM policy documents for
-# the three roles: publisher, host (all remotes; see ../remote for one remote), status writer.
+# npcnix store: a prefix in an S3 bucket holding remotes (remotes/<name>.npcnix), next to each
+# its host reports (<name>.npcnix.hosts/) and release history (<name>.npcnix.releases/).
+# Optionally creates the bucket with public access blocked, versioning and default encryption.
+# Outputs IAM policy documents for the roles: publisher, host (all remotes; see ../remote for one
+# remote), fleet reader.
 
 terraform {
   required_version = ">= 1.4"
@@ -43,7 +44,6 @@ variable "noncurrent_version_expiration_days" {
 
 locals {
   remotes_prefix = "${var.prefix}/remotes"
-  status_prefix  = "${var.prefix}/status"
   bucket_arn     = "arn:aws:s3:::${var.bucket}"
 }
 
@@ -101,8 +101,23 @@ data "aws_iam_policy_document" "publisher" {
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${local.bucket_arn}/${local.remotes_prefix}/*"]
   }
-  # No s3:ListBucket: publish takes a 403 on the HEAD of a key that does not exist yet as
-  # "unknown" and uploads (docs/aws.md).
+  # publish --keep N removes the oldest kept releases.
+  statement {
+    sid       = "NpcnixHistoryRetention"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${local.bucket_arn}/${local.remotes_prefix}/*.releases/*"]
+  }
+  # Tells a missing remote or release index from a denied one (docs/aws.md).
+  statement {
+    sid       = "NpcnixPublishList"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.remotes_prefix}/*"]
+    }
+  }
 }
 
 # Hosts that may follow any remote of this store.
@@ -112,14 +127,30 @@ data "aws_iam_policy_document" "host_any_remote" {
     actions   = ["s3:GetObject"]
     resources = ["${local.bucket_arn}/${local.remotes_prefix}/*"]
   }
+  # The host's report next to its remote (never the remote itself: the key ends in .hosts/...).
+  statement {
+    sid       = "NpcnixReport"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket_arn}/${local.remotes_prefix}/*.hosts/*"]
+  }
 }
 
-# Planned (DESIGN §9, not implemented yet): hosts writing status reports into the store.
-data "aws_iam_policy_document" "status_writer" {
+# Readers of npcnix fleet status and npcnix releases.
+data "aws_iam_policy_document" "fleet_reader" {
   statement {
-    sid       = "NpcnixStatus"
-    actions   = ["s3:PutObject"]
-    resources = ["${local.bucket_arn}/${local.status_prefix}/*"]
+    sid       = "NpcnixFleetList"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.remotes_prefix}/*"]
+    }
+  }
+  statement {
+    sid       = "NpcnixFleetRead"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/${local.remotes_prefix}/*"]
   }
 }
 
@@ -147,6 +178,6 @@ output "host_any_remote_policy_json" {
   value = data.aws_iam_policy_document.host_any_remote.json
 }
 
-output "status_writer_policy_json" {
-  value = data.aws_iam_policy_document.status_writer.json
+output "fleet_reader_policy_json" {
+  value = data.aws_iam_policy_document.fleet_reader.json
 }

@@ -93,7 +93,7 @@ final class BootstrapCommand implements Callable<Integer> {
         }
         ctx.err().println("npcnix: bootstrap: following " + remote + " as " + target + " (data dir " + dataDir.root() + ")");
         Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
-        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, follower ->
+        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, (follower, stores) ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
         if (activation.dryRun) {

@@ -63,6 +63,9 @@ final class FollowCommand implements Callable<Integer> {
     @Mixin
     SafetyOptions safety;
 
+    @Mixin
+    FleetOptions fleet;
+
     @Override
     public Integer call() throws InterruptedException {
         NpcnixCommand root = NpcnixCommand.root(spec);
@@ -73,12 +76,13 @@ final class FollowCommand implements Callable<Integer> {
                     + " follow runs until stopped)");
         }
         // Checked before anything is written: a follow that cannot follow leaves the data dir as it was.
+        fleet.validate();
         DataDir existing = root.existingDataDir();
         Settings settings = existing.requireBootstrapped(safety.apply(host.apply(existing.loadSettings(), storeOptions),
                 host.declarative));
         DataDir dataDir = root.openDataDir();
         try (FollowerLock one = dataDir.lockFollower()) {
-            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, follower -> {
+            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, (follower, stores) -> {
                 Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
                 follower.stopRequestedBy(shutdown::isRequested);
                 follower.onPhase(shutdown::entered);
@@ -86,10 +90,17 @@ final class FollowCommand implements Callable<Integer> {
                 ctx.signals().accept(shutdown);
                 startLine(settings, policy).ifPresent(ctx.err()::println);
                 PollOutcome[] last = {null};
-                int code = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
+                FollowLoop loop = new FollowLoop(follower, dataDir, ctx.clock(), ctx.random(),
                         ctx.sleeper().orElse(shutdown.sleeper()), shutdown::isRequested, policy)
                         .timeout(Optional.ofNullable(timeout))
-                        .observe(outcome -> last[0] = outcome).run();
+                        .observe(outcome -> last[0] = outcome);
+                // After the record, in this order: the report (what the fleet sees), the metrics file, the hooks.
+                var reporter = fleet.reporter(ctx, dataDir, stores, activation.dryRun);
+                reporter.ifPresent(r -> loop.observe(r::afterPoll));
+                FleetOptions.reportActivating(follower, reporter);
+                fleet.metrics(ctx, dataDir, reporter).ifPresent(m -> loop.observe(m::afterPoll));
+                fleet.hooks(ctx, dataDir, reporter).ifPresent(h -> loop.observe(h::afterPoll));
+                int code = loop.run();
                 if (policy == ExitPolicy.ANY && last[0] != null) {
                     report(ctx, settings, last[0]);
                 }

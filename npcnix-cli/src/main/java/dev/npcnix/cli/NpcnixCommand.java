@@ -60,6 +60,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
             CheckCommand.class, PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
+            FleetCommand.class, ReleasesCommand.class, RollbackCommand.class,
             KeygenCommand.class, VerifyCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
@@ -161,7 +162,7 @@ public final class NpcnixCommand implements Callable<Integer> {
     /** What a host command does once its settings are stored and its poll step is built. */
     @FunctionalInterface
     interface HostRun<T> {
-        T run(dev.npcnix.follow.Follower follower) throws InterruptedException;
+        T run(dev.npcnix.follow.Follower follower, RemoteStores stores) throws InterruptedException;
     }
 
     /**
@@ -181,7 +182,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
         try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
-            return body.run(follower(dir, stores, activation, ignoreEtag, healthChecks));
+            return body.run(follower(dir, stores, activation, ignoreEtag, healthChecks), stores);
         }
     }
 

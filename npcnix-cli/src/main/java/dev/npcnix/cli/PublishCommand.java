@@ -46,6 +46,11 @@ final class PublishCommand implements Callable<Integer> {
             description = "Who publishes, recorded in a signed manifest (default: $USER@hostname).")
     String publisher;
 
+    @Option(names = "--keep", paramLabel = "N", defaultValue = "10",
+            description = {"Keep this many replaced releases in <remote>.releases/ for npcnix rollback (default ${DEFAULT-VALUE});",
+                "0 keeps no history."})
+    int keep;
+
     @Option(names = "--json", description = "Print the release as JSON.")
     boolean json;
 
@@ -60,23 +65,14 @@ final class PublishCommand implements Callable<Integer> {
             java.util.Optional<dev.npcnix.publish.Signing> signing = signKey == null ? java.util.Optional.empty()
                     : java.util.Optional.of(new dev.npcnix.publish.Signing(KeygenCommand.readSecret(signKey),
                             publisher != null ? publisher : defaultPublisher(ctx), SourceRevision.of(source.src), ctx.clock()));
-            PublishResult r = new Publisher(stores, tmp).publish(source.src, remote, source.packOptions(ctx.env()), signing,
-                    packing, progress);
+            String who = publisher != null ? publisher : defaultPublisher(ctx);
+            PublishResult r = new Publisher(stores, tmp, java.util.Optional.of(new dev.npcnix.publish.ReleaseHistory.Policy(keep,
+                    ctx.clock(), who))).publish(source.src, remote, source.packOptions(ctx.env()), signing, packing, progress);
             packing.close();
             progress.close();
             if (json) {
                 // schema 1 (docs/state.md)
-                ctx.out().println(Json.writeString(g -> {
-                    g.writeStartObject();
-                    g.writeNumberField("schema", StatusCommand.SCHEMA);
-                    g.writeStringField("remote", r.remote().toString());
-                    g.writeStringField("etag", r.etag().value());
-                    g.writeStringField("sha256", r.sha256());
-                    g.writeNumberField("size", r.size());
-                    g.writeNumberField("entries", r.entries());
-                    g.writeBooleanField("unchanged", r.unchanged());
-                    g.writeEndObject();
-                }));
+                ctx.out().println(Json.writeString(g -> writeJson(g, r)));
             } else {
                 ctx.out().printf("%s %s%n  etag    %s%n  sha256  %s%n  size    %s, %d entries%n",
                         r.unchanged() ? "unchanged" : "published", r.remote(), r.etag(), r.sha256(), Sizes.human(r.size()), r.entries());
@@ -85,7 +81,20 @@ final class PublishCommand implements Callable<Integer> {
         }
     }
 
-    private static String defaultPublisher(CliContext ctx) {
+    /** {@code publish --json}, schema 1 (docs/state.md); {@code rollback --json} too. */
+    static void writeJson(com.fasterxml.jackson.core.JsonGenerator g, PublishResult r) throws java.io.IOException {
+        g.writeStartObject();
+        g.writeNumberField("schema", StatusCommand.SCHEMA);
+        g.writeStringField("remote", r.remote().toString());
+        g.writeStringField("etag", r.etag().value());
+        g.writeStringField("sha256", r.sha256());
+        g.writeNumberField("size", r.size());
+        g.writeNumberField("entries", r.entries());
+        g.writeBooleanField("unchanged", r.unchanged());
+        g.writeEndObject();
+    }
+
+    static String defaultPublisher(CliContext ctx) {
         String user = ctx.env().getOrDefault("USER", "unknown");
         try {
             return user + "@" + java.net.InetAddress.getLocalHost().getHostName();

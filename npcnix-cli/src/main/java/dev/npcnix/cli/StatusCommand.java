@@ -231,7 +231,7 @@ final class StatusCommand implements Callable<Integer> {
         g.writeNumberField("max", base.toSeconds() * 3 / 2);
         g.writeEndObject();
         // Added in schema 1 with `status` (docs/state.md): the answer, the daemon, the last poll, advice.
-        g.writeStringField("status", status.state().name().toLowerCase(Locale.ROOT));
+        g.writeStringField("status", status.state().json());
         g.writeObjectFieldStart("daemon");
         if (status.daemon() instanceof Daemon.Unknown) {
             g.writeNullField("running");

@@ -59,6 +59,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class FleetBench {
     private static final double GET_PRICE_PER_1000 = 0.0004;
+    /** S3 Standard PUT (and COPY, LIST) per 1,000 requests, us-east-1 list price: 12.5 GETs. */
+    private static final double PUT_PRICE_PER_1000 = 0.005;
     private static final Instant T0 = Instant.parse("2026-01-05T00:00:00Z");
     private static final RemoteUri REMOTE = RemoteUri.parse("s3://fleet/npcnix/remotes/prod.npcnix");
     private static final int DAY = 86_400;
@@ -103,6 +105,8 @@ final class FleetBench {
         Instant next;
         int transientFailures;
         final Instant[] converged = new Instant[2];
+        /** Its report, as the daemon writes it after every poll (null in the real-time part). */
+        dev.npcnix.fleet.Reporter reporter;
 
         Host(int index, DataDir dataDir, TestClock clock, Follower follower, SplittableRandom random) {
             this.index = index;
@@ -124,6 +128,8 @@ final class FleetBench {
         private final boolean realDay;
         private final long[] requests = new long[DAY];
         private final long[] downloads = new long[DAY];
+        /** Report PUTs by second of the day (sent for real in every window: one per host per interval when quiet). */
+        private final long[] puts = new long[DAY];
         private final int[] publishAt = {3600, 12 * 3600};
         private long realPolls;
         private long countedPolls;
@@ -209,6 +215,15 @@ final class FleetBench {
                         countedPolls += slice.size();
                         for (Host h : slice) {
                             requests[s]++;
+                            // An unchanged poll writes a report only when the heartbeat is due: that one is sent.
+                            if (!h.next.isBefore(h.reporter.lastWrittenAt().orElseThrow().plus(h.reporter.interval()))) {
+                                h.clock.set(h.next);
+                                long before = h.reporter.lastWrittenAt().orElseThrow().toEpochMilli();
+                                h.reporter.afterPoll(new PollOutcome.Unchanged(h.dataDir.loadSettings().lastEtag().orElseThrow()));
+                                if (h.reporter.lastWrittenAt().orElseThrow().toEpochMilli() != before) {
+                                    puts[s]++;
+                                }
+                            }
                             h.next = h.next.plus(Schedule.next(h.dataDir.loadSettings(), h.next, 0, h.random));
                         }
                     }
@@ -218,11 +233,29 @@ final class FleetBench {
                                 (System.nanoTime() - started) / 1e9);
                     }
                 }
-                long sent = server.traffic().requestCount() - sentAtStart - 2; // minus the two publishes' PUTs
+                long sent = server.traffic().requestCount() - sentAtStart - 2 - Arrays.stream(puts).sum(); // minus the publishes and reports
                 report(fleet, expectedDownloadRate, maxInterval, sent);
+                readReports();
             } finally {
                 pool.shutdownNow();
             }
+        }
+
+        /** fleet status's read of every host's report (list, then 16 GETs at a time), as the CLI does it. */
+        private void readReports() {
+            List<Double> millis = new ArrayList<>();
+            int rows = 0;
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                dev.npcnix.fleet.FleetView.Snapshot view = dev.npcnix.fleet.FleetView.read(stores.forRemote(REMOTE), REMOTE,
+                        Clock.fixed(T0.plusSeconds(DAY), java.time.ZoneOffset.UTC));
+                millis.add((System.nanoTime() - t0) / 1e6);
+                rows = view.rows().size();
+            }
+            if (rows != hosts) {
+                throw new IllegalStateException("fleet view: " + rows + " reports read, " + hosts + " hosts");
+            }
+            ctx.report(Figure.info("fleet status: read " + hosts + " reports (in-JVM S3, median of 3)", Stats.percentile(millis, 50), "ms"));
         }
 
         private Host newHost(int i) {
@@ -234,12 +267,24 @@ final class FleetBench {
             if (!(first instanceof PollOutcome.Activated)) {
                 throw new IllegalStateException("host " + i + ": first poll " + first);
             }
-            return new Host(i, dataDir, clock, follower, new SplittableRandom(1000 + i));
+            Host host = new Host(i, dataDir, clock, follower, new SplittableRandom(1000 + i));
+            host.reporter = new dev.npcnix.fleet.Reporter(dataDir, stores, new dev.npcnix.fleet.HostId("host-" + i), clock,
+                    dev.npcnix.fleet.Reporter.DEFAULT_INTERVAL, "bench", Map.of());
+            host.reporter.afterPoll(first);
+            return host;
         }
 
         private PollOutcome poll(Host h) {
             h.clock.set(h.next);
-            return h.follower.pollOnce();
+            PollOutcome o = h.follower.pollOnce();
+            Instant before = h.reporter.lastWrittenAt().orElse(null);
+            h.reporter.afterPoll(o);
+            if (!java.util.Objects.equals(before, h.reporter.lastWrittenAt().orElse(null))) {
+                synchronized (puts) {
+                    puts[(int) Duration.between(T0, h.next).toSeconds()]++;
+                }
+            }
+            return o;
         }
 
         /** On the loop thread: counts the poll and schedules the host's next one as FollowLoop would. */
@@ -270,6 +315,24 @@ final class FleetBench {
             ctx.log("fleet: %d polls sent to the server in the real windows, server counted %d GETs", realPolls, sent);
             ctx.report(Figure.absolute("fleet " + n + ": server requests / polls sent", (double) sent / realPolls, "",
                     "= 1", sent == realPolls));
+            // Reports: a quiet stretch between the publishes (hours 4 to 12), every request counted.
+            int from = 4 * 3600;
+            int to = 12 * 3600;
+            double quietGets = Arrays.stream(requests, from, to).sum() / (hosts * 8.0);
+            double quietPuts = Arrays.stream(puts, from, to).sum() / (hosts * 8.0);
+            // A quiet fleet: polls at the steady rate (the first hour, 120 s), reports at the heartbeat rate
+            // measured between the publishes (the polls there are faster: the last change is recent).
+            double pollsOnlyMonth = perHostHour * 720 * 1000 * GET_PRICE_PER_1000 / 1000;
+            double withReportsMonth = (perHostHour * GET_PRICE_PER_1000 + quietPuts * PUT_PRICE_PER_1000) * 720 * 1000 / 1000;
+            ctx.report(Figure.info("fleet " + n + ": requests/host-hour, hours 4-12, GET (polls)", quietGets, ""));
+            ctx.report(Figure.info("fleet " + n + ": requests/host-hour, hours 4-12, PUT (reports)", quietPuts, ""));
+            ctx.report(Figure.info("fleet: S3 cost per 1000 hosts/month, quiet, polls only", pollsOnlyMonth, "USD"));
+            ctx.report(Figure.compared("fleet: S3 cost per 1000 hosts/month, quiet, polls + reports", withReportsMonth, "USD",
+                    "polls only", pollsOnlyMonth, 1.2));
+            long dayPuts = Arrays.stream(puts).sum();
+            ctx.report(Figure.info("fleet " + n + ": requests/host-hour, day mean, all (GET + PUT)", (total + dayPuts) / (hosts * 24.0), ""));
+            ctx.report(Figure.info("fleet: S3 cost per 1000 hosts/month, this day, all requests",
+                    (total * GET_PRICE_PER_1000 + dayPuts * PUT_PRICE_PER_1000) / 1000 * (1000.0 / hosts) * 30, "USD"));
             double perMonth = total * (1000.0 / hosts) * 30 * GET_PRICE_PER_1000 / 1000;
             double steadyMonth = perHostHour * 24 * 30 * 1000 * GET_PRICE_PER_1000 / 1000;
             ctx.report(Figure.info("fleet: S3 GET cost per 1000 hosts/month, this day", perMonth, "USD"));

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 /** Runs real argument lists through the real picocli tree with a test clock, environment and captured output. */
 final class CliRunner {
     final TestClock clock = TestClock.at("2026-03-01T12:00:00Z");
-    final Map<String, String> env = new HashMap<>();
+    /** No EC2 metadata service (a closed port answers at once): hosts report under their host name. */
+    final Map<String, String> env = new HashMap<>(Map.of("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"));
     final List<Integer> exitNowCalls = new ArrayList<>();
     Sleeper sleeper = d -> clock.advance(d);
 

@@ -2,12 +2,19 @@ package dev.npcnix.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.npcnix.fleet.HostReportJson;
+import dev.npcnix.json.Json;
 import dev.npcnix.testing.FakeNixosSystem;
 import dev.npcnix.testing.FakeNixosSystem.Behaviour;
 import dev.npcnix.testing.Fixtures;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Safe activation through the real command line, on a temporary NixOS system: the health options
  * written to config.json, exit codes of a rolled-back and of a failed rollback, what status, history
- * and check say, and the boot gate.
+ * and check say, the --on-rollback hook, the host's report agreeing with status, and the boot gate.
  */
 class SafeActivationCliTest {
     @TempDir
@@ -87,6 +94,74 @@ class SafeActivationCliTest {
         int events = system.events().size();
         assertThat(cli.run("--data-dir", data, "follow", "--once").code()).isEqualTo(1);
         assertThat(system.events()).hasSize(events);
+    }
+
+    @Test
+    void onRollbackTellsARealHookOfARollbackAndOfAFailedOne() throws IOException {
+        Path hook = Fixtures.recordingHook(tmp.resolve("hooks/record"));
+        Path told = tmp.resolve("told");
+        String onRollback = hook + " " + told;
+        publish(1);
+        assertThat(follow("--on-rollback", onRollback).code()).isZero();
+        assertThat(told).as("an activation is no rollback").doesNotExist();
+        publish(2, Behaviour.UNIT_FAILS);
+
+        assertThat(follow("--on-rollback", onRollback).code()).isEqualTo(1);
+
+        List<String> first = Files.readAllLines(told);
+        assertThat(first).contains("NPCNIX_RESULT=rolled_back", "NPCNIX_ERROR_CLASS=unhealthy", "NPCNIX_CONFIGURATION=web",
+                "NPCNIX_REMOTE=" + remote, "---");
+        assertThat(first).filteredOn(l -> l.startsWith("NPCNIX_RELEASE=")).singleElement().asString().hasSizeGreaterThan(15);
+        assertThat(first).filteredOn(l -> l.startsWith("NPCNIX_ERROR=")).singleElement().asString().contains("systemd");
+
+        // a release whose rollback fails too: the same hook, told so
+        publish(3, Behaviour.HTTP_FAILS);
+        Files.writeString(system.generation(2).resolve("bin/switch-to-configuration"), "#!/bin/sh\nexit 5\n");
+        assertThat(follow("--on-rollback", onRollback).code()).isEqualTo(3);
+        List<String> second = Files.readAllLines(told).subList(first.size(), Files.readAllLines(told).size());
+        assertThat(second).contains("NPCNIX_RESULT=rollback_failed", "NPCNIX_ERROR_CLASS=unhealthy", "---");
+    }
+
+    /**
+     * One classification: after each poll, the state in the host's report ({@code <remote>.hosts/}) is
+     * the one {@code status --json} says for the same host files.
+     */
+    @Test
+    void theReportSaysWhatStatusSays() throws IOException {
+        List<List<String>> seen = new ArrayList<>();
+        publish(1);
+        seen.add(pollAndCompare());
+        publish(2, Behaviour.UNIT_FAILS);
+        seen.add(pollAndCompare());
+        publish(3, Behaviour.EVAL_FAILS);
+        seen.add(pollAndCompare());
+        publish(4);
+        Path release = Path.of(java.net.URI.create(remote));
+        Files.move(release, release.resolveSibling("away"), StandardCopyOption.ATOMIC_MOVE);
+        seen.add(pollAndCompare());
+        Files.move(release.resolveSibling("away"), release, StandardCopyOption.ATOMIC_MOVE);
+        assertThat(cli.run("--data-dir", data, "pause").code()).isZero();
+        seen.add(pollAndCompare());
+        assertThat(cli.run("--data-dir", data, "unpause").code()).isZero();
+        seen.add(pollAndCompare());
+
+        assertThat(seen).as("[report, status] after each poll").containsExactly(
+                List.of("in_sync", "in_sync"),
+                List.of("rolled_back", "rolled_back"),
+                List.of("quarantined", "quarantined"),
+                List.of("failing", "failing"),
+                List.of("paused", "paused"),
+                List.of("in_sync", "in_sync"));
+    }
+
+    /** One poll with reports on, then [the report's state, status --json's]. */
+    private List<String> pollAndCompare() throws IOException {
+        follow("--host-id", "web-1");
+        Path report = Path.of(java.net.URI.create(remote)).resolveSibling("prod.npcnix.hosts/web-1.json");
+        String reported = HostReportJson.read(Files.readAllBytes(report)).state().json();
+        CliRunner.Result status = cli.run("--data-dir", data, "status", "--json");
+        Map<?, ?> json = Json.object(Json.parse(status.out().getBytes(StandardCharsets.UTF_8)), "status");
+        return List.of(reported, Json.text(json, "status"));
     }
 
     @Test

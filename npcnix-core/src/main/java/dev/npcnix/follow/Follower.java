@@ -218,41 +218,33 @@ public final class Follower {
         if (options.dryRun()) {
             return outcome;
         }
-        LastPoll.Outcome kind = LastPoll.Outcome.PAUSED;
         Etag served = null;
         ErrorClass errorClass = null;
         String message = null;
         if (outcome instanceof PollOutcome.Unchanged u) {
-            kind = LastPoll.Outcome.UNCHANGED;
             served = u.etag();
         } else if (outcome instanceof PollOutcome.Activated a) {
-            kind = LastPoll.Outcome.ACTIVATED;
             served = a.release().etag();
         } else if (outcome instanceof PollOutcome.Quarantined q) {
-            kind = LastPoll.Outcome.QUARANTINED;
             served = q.etag();
             message = q.reason();
         } else if (outcome instanceof PollOutcome.RolledBack r) {
-            kind = LastPoll.Outcome.ROLLED_BACK;
             served = r.release().etag();
             errorClass = r.error().errorClass();
             message = r.error().getMessage();
         } else if (outcome instanceof PollOutcome.RollbackFailed r) {
-            kind = LastPoll.Outcome.ROLLBACK_FAILED;
             served = r.release().etag();
             errorClass = r.error().errorClass();
             message = r.error().getMessage();
         } else if (outcome instanceof PollOutcome.Rebooting r) {
-            kind = LastPoll.Outcome.REBOOTING;
             served = r.release().etag();
         } else if (outcome instanceof PollOutcome.Failed f) {
-            kind = LastPoll.Outcome.FAILED;
             served = f.release().map(Release::etag).orElse(null);
             errorClass = f.error().errorClass();
             message = f.error().getMessage();
         }
         try {
-            dataDir.recordPoll(LastPoll.at(clock.instant(), remote, configuration, kind, served, errorClass, message));
+            dataDir.recordPoll(LastPoll.at(clock.instant(), remote, configuration, outcome.kind(), served, errorClass, message));
         } catch (LocalException e) {
             log.debug("cannot record the poll: {}", e.getMessage());
         }

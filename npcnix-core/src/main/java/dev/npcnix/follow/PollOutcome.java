@@ -3,6 +3,7 @@ package dev.npcnix.follow;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.NpcnixException;
 import dev.npcnix.health.CheckResult;
+import dev.npcnix.state.LastPoll;
 import dev.npcnix.state.Pause;
 import dev.npcnix.store.Etag;
 import java.time.Duration;
@@ -34,8 +35,16 @@ public sealed interface PollOutcome {
     /** One line for people: what the poll found or why it failed. */
     String summary();
 
+    /** Its kind, as {@code poll.json}, the metrics file and hooks name it ({@code rolled_back}). */
+    LastPoll.Outcome kind();
+
     /** Paused: nothing was asked of the store. */
     record Paused(Pause pause) implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.PAUSED;
+        }
+
         @Override
         public String summary() {
             return pause + ": not polling (npcnix unpause resumes)";
@@ -44,6 +53,11 @@ public sealed interface PollOutcome {
 
     /** The remote still holds the release already dealt with. */
     record Unchanged(Etag etag) implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.UNCHANGED;
+        }
+
         @Override
         public String summary() {
             return "up to date: release " + etag;
@@ -57,6 +71,11 @@ public sealed interface PollOutcome {
      */
     record Activated(Release release, ConfigurationName configuration, Duration took, List<CheckResult> checks, Reboot reboot)
             implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.ACTIVATED;
+        }
+
         public Activated {
             checks = List.copyOf(checks);
         }
@@ -84,6 +103,11 @@ public sealed interface PollOutcome {
      */
     record Rebooting(Release release, boolean rollback) implements PollOutcome {
         @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.REBOOTING;
+        }
+
+        @Override
         public String summary() {
             return rollback ? "release " + release.shortId() + " of " + release.remote()
                     + " failed its checks after its reboot: rebooting back into the previous generation"
@@ -99,6 +123,11 @@ public sealed interface PollOutcome {
      */
     record RolledBack(Release release, ConfigurationName configuration, List<String> failing, NpcnixException error)
             implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.ROLLED_BACK;
+        }
+
         public RolledBack {
             failing = List.copyOf(failing);
         }
@@ -116,6 +145,11 @@ public sealed interface PollOutcome {
      */
     record RollbackFailed(Release release, ConfigurationName configuration, List<String> failing, NpcnixException error)
             implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.ROLLBACK_FAILED;
+        }
+
         public RollbackFailed {
             failing = List.copyOf(failing);
         }
@@ -132,6 +166,11 @@ public sealed interface PollOutcome {
     /** The remote holds a release that failed before; it is skipped until a new one or {@code npcnix retry}. */
     record Quarantined(Etag etag, String reason) implements PollOutcome {
         @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.QUARANTINED;
+        }
+
+        @Override
         public String summary() {
             return "the remote holds release " + etag + ", which is quarantined (publish a fix, or run npcnix retry): " + reason;
         }
@@ -143,6 +182,11 @@ public sealed interface PollOutcome {
      * rebuild) quarantine the release.
      */
     record Failed(Optional<Release> release, NpcnixException error) implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.FAILED;
+        }
+
         public boolean isTransient() {
             return error.isTransient();
         }

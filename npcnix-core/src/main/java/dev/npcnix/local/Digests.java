@@ -33,6 +33,16 @@ public final class Digests {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    /** The lowercase hex SHA-256 of {@code bytes}. */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    /** The lowercase hex MD5 of {@code bytes} (S3's ETag of a single-part upload). */
+    public static String md5Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(md5().digest(bytes));
+    }
+
     /** Lowercase hex SHA-256 of everything left in {@code in} (not closed). */
     public static String sha256Hex(InputStream in) throws IOException {
         MessageDigest sha = sha256();

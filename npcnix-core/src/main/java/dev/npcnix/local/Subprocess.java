@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * A short-lived child process run one way everywhere a host program is called (systemctl, nix-env,
  * switch-to-configuration, health-check commands): the given environment only, stdin from
  * {@code /dev/null}, stdout and stderr handed over line by line (merged, unless the caller wants stderr
- * apart), the last lines of both kept for the error message, and a deadline after which the process is killed with everything it started. With
+ * apart), the last lines of both kept for the error message (apart: stdout's, then stderr's), and a deadline after which the process is killed with everything it started. With
  * {@code ownGroup} the child runs in a process group of its own ({@code setsid}, when on {@code PATH}),
  * so the kill reaches even children that left its process tree (a double fork).
  */
@@ -98,9 +98,12 @@ public final class Subprocess {
         pb.environment().putAll(environment);
         Process process = pb.start();
         boolean grouped = argv.size() > command.size();
+        // One tail per pipe: the order of lines across two pipes is unknowable, so the message says
+        // stdout's last lines, then stderr's (the most telling), the same way every run.
         Deque<String> last = new ArrayDeque<>();
+        Deque<String> lastErrors = new ArrayDeque<>();
         Thread reader = pump(process.getInputStream(), last, lines, "subprocess-output");
-        Thread errors = errorLines == null ? null : pump(process.getErrorStream(), last, errorLines, "subprocess-errors");
+        Thread errors = errorLines == null ? null : pump(process.getErrorStream(), lastErrors, errorLines, "subprocess-errors");
         boolean finished;
         try {
             finished = timeout.isPresent() ? process.waitFor(timeout.get().toMillis(), TimeUnit.MILLISECONDS) : waitForever(process);
@@ -120,7 +123,10 @@ public final class Subprocess {
         if (errors != null) {
             join(errors);
         }
-        return new Result(finished ? process.exitValue() : -1, !finished, snapshot(last));
+        List<String> tail = new ArrayList<>(snapshot(last));
+        tail.addAll(snapshot(lastErrors));
+        return new Result(finished ? process.exitValue() : -1, !finished, tail.subList(Math.max(0, tail.size() - KEPT_LINES),
+                tail.size()));
     }
 
     /** The first executable {@code name} on the {@code PATH} of {@code environment}. */

@@ -41,7 +41,7 @@ final class ManifestSigner {
     private static final Logger log = LoggerFactory.getLogger(ManifestSigner.class);
 
     /** Either the remote already holds this tree signed by this key, or the signed archive was written. */
-    record Outcome(Optional<PublishResult> unchanged, PackResult packed) {
+    record Outcome(Optional<PublishResult> unchanged, PackResult packed, long sequence) {
     }
 
     private ManifestSigner() {
@@ -79,7 +79,7 @@ final class ManifestSigner {
                         sha = Digests.sha256Hex(in);
                     }
                     return new Outcome(Optional.of(new PublishResult(remote, existing.get().etag(), sha, existing.get().size(),
-                            entries.size(), true)), packed);
+                            entries.size(), true)), packed, previous);
                 }
             }
         }
@@ -95,7 +95,7 @@ final class ManifestSigner {
             signed = FlakeArchive.pack(tree, out, options.withIncludes(Set.of()));
         }
         log.info("signed release for {} with key {}, sequence {}", remote, signing.key().name(), sequence);
-        return new Outcome(Optional.empty(), new PackResult(signed.entries(), signed.contentBytes(), packed.warnings()));
+        return new Outcome(Optional.empty(), new PackResult(signed.entries(), signed.contentBytes(), packed.warnings()), sequence);
     }
 
     /** The manifest of the release the remote holds now, unverified (only used to compare and to pick a sequence). */
@@ -104,21 +104,7 @@ final class ManifestSigner {
         try (FetchResult.Download d = (FetchResult.Download) store.fetch(remote, Optional.empty())) {
             Files.copy(d.body(), archive);
         }
-        try (InputStream in = Files.newInputStream(archive)) {
-            FlakeArchive.unpack(in, dir, UnpackLimits.defaults());
-        } catch (RuntimeException e) {
-            log.warn("remote {}: current release is unreadable ({}); publishing over it", remote, e.getMessage());
-            return Optional.empty();
-        }
-        Path file = dir.resolve(Manifest.FILE);
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Manifest.parse(Files.readAllBytes(file)));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return ReleaseHistory.manifestOf(archive, dir);
     }
 
     /** Whether the remote's current release verifies with our own key, for this remote (so it needs no republish). */

@@ -33,13 +33,22 @@ public final class Publisher {
 
     private final RemoteStores stores;
     private final Path tempDir;
+    private final Optional<ReleaseHistory.Policy> history;
 
     /**
+     * A publisher that keeps no history.
+     *
      * @param tempDir where the packed archive is staged before upload
      */
     public Publisher(RemoteStores stores, Path tempDir) {
+        this(stores, tempDir, Optional.empty());
+    }
+
+    /** A publisher that keeps the release it replaces, as {@code history} says ({@link ReleaseHistory}). */
+    public Publisher(RemoteStores stores, Path tempDir, Optional<ReleaseHistory.Policy> history) {
         this.stores = stores;
         this.tempDir = tempDir;
+        this.history = history.filter(h -> h.keep() > 0);
     }
 
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, RemoteStore.TransferListener listener) {
@@ -59,6 +68,12 @@ public final class Publisher {
     /** As {@link #publish(Path, RemoteUri, PackOptions, Optional, RemoteStore.TransferListener)}, reporting the pack to {@code packing}. */
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
             PackProgress packing, RemoteStore.TransferListener listener) {
+        return publish(src, remote, options, signing, packing, listener, 0);
+    }
+
+    /** As above; {@code rollbackOf} is the sequence of the release this one rolls the remote back to, or 0. */
+    PublishResult publish(Path src, RemoteUri remote, PackOptions options, Optional<Signing> signing,
+            PackProgress packing, RemoteStore.TransferListener listener, long rollbackOf) {
         RemoteStore store = stores.forRemote(remote);
         if (store.readOnly()) {
             throw RemoteStore.readOnly(remote); // before packing, before any request
@@ -69,6 +84,7 @@ public final class Publisher {
             Files.createDirectories(tempDir);
             staged = Files.createTempFile(tempDir, "npcnix-publish-", ".npcnix");
             PackResult packed;
+            long sequence = 0;
             if (signing.isPresent()) {
                 work = Files.createTempDirectory(tempDir, "npcnix-sign-");
                 ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), store, work, staged, packing);
@@ -76,12 +92,41 @@ public final class Publisher {
                     return signed.unchanged().get();
                 }
                 packed = signed.packed();
+                sequence = signed.sequence();
             } else {
                 try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(staged), 1 << 16)) {
                     packed = FlakeArchive.pack(src, out, options, packing);
                 }
             }
             packed.warnings().forEach(w -> log.warn("{}", w));
+            return upload(store, staged, remote, packed.entries(), sequence, signing.map(Signing::publisher), rollbackOf,
+                    listener);
+        } catch (IOException e) {
+            throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
+        } finally {
+            if (work != null) {
+                LocalFiles.deleteRecursively(work);
+            }
+            if (staged != null) {
+                try {
+                    Files.deleteIfExists(staged);
+                } catch (IOException e) {
+                    log.warn("cannot remove {}: {}", staged, e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Uploads a packed release unless the remote holds these bytes already, keeping the release it
+     * replaces when this publisher keeps history.
+     *
+     * @param sequence the signed manifest's sequence, or 0 for an unsigned release
+     */
+    PublishResult upload(RemoteStore store, Path staged, RemoteUri remote, int entries, long sequence,
+            Optional<String> signedBy, long rollbackOf, RemoteStore.TransferListener listener) throws IOException {
+        Path work = null;
+        try {
             MessageDigest sha256 = Digests.sha256();
             MessageDigest md5 = Digests.md5();
             try (InputStream in = Files.newInputStream(staged)) {
@@ -99,23 +144,25 @@ public final class Publisher {
             if (existing.isPresent() && existing.get().size() == size
                     && (existing.get().etag().value().equals(md5Hex) || existing.get().etag().value().equals(shaHex))) {
                 log.info("remote {} already holds these bytes ({}): not uploading", remote, existing.get().etag());
-                return new PublishResult(remote, existing.get().etag(), shaHex, size, packed.entries(), true);
+                return new PublishResult(remote, existing.get().etag(), shaHex, size, entries, true);
+            }
+            Optional<ReleaseIndex.Entry> kept = Optional.empty();
+            ReleaseHistory releases = new ReleaseHistory(store, remote);
+            if (history.isPresent() && existing.isPresent()) {
+                work = Files.createTempDirectory(tempDir, "npcnix-history-");
+                kept = Optional.of(releases.keepCurrent(existing.get(), work));
             }
             RemoteObject published = store.publish(remote, staged, listener);
-            log.info("published {} to {} ({} bytes, ETag {})", src, remote, size, published.etag());
-            return new PublishResult(remote, published.etag(), shaHex, size, packed.entries(), false);
-        } catch (IOException e) {
-            throw new UncheckedIOException("publish " + src + " to " + remote + ": " + e.getMessage(), e);
+            log.info("published {} to {} ({} bytes, ETag {})", staged.getFileName(), remote, size, published.etag());
+            if (history.isPresent()) {
+                ReleaseHistory.Policy policy = history.get();
+                releases.record(kept, new ReleaseIndex.Entry(sequence, shaHex, published.etag(), size, policy.clock().instant(),
+                        signedBy.orElse(policy.publisher()), sequence > 0, null, rollbackOf), policy.keep());
+            }
+            return new PublishResult(remote, published.etag(), shaHex, size, entries, false);
         } finally {
             if (work != null) {
                 LocalFiles.deleteRecursively(work);
-            }
-            if (staged != null) {
-                try {
-                    Files.deleteIfExists(staged);
-                } catch (IOException e) {
-                    log.warn("cannot remove {}: {}", staged, e.toString());
-                }
             }
         }
     }

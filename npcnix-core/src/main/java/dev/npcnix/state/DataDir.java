@@ -56,6 +56,10 @@ public final class DataDir {
     public static final String LOCK_FILE = "activate.lock";
     public static final String FOLLOWER_LOCK_FILE = "follow.lock";
     public static final String TMP_DIR = "tmp";
+    /** The last report this host wrote to its store ({@code <remote>.hosts/<host-id>.json}), as written. */
+    public static final String REPORT_FILE = "report.json";
+    /** The host id found at the last start and the boot it was found in (EC2 instance id or none). */
+    public static final String HOST_ID_FILE = "host-id";
 
     private static final Logger log = LoggerFactory.getLogger(DataDir.class);
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
@@ -194,6 +198,25 @@ public final class DataDir {
 
     public void storeSettings(Settings settings) {
         writeAtomically(root.resolve(CONFIG_FILE), SettingsJson.write(settings));
+    }
+
+    /** The report last written to the store, as written; empty when none was. */
+    public Optional<byte[]> loadLastReport() {
+        return Optional.ofNullable(readIfExists(root.resolve(REPORT_FILE)));
+    }
+
+    public void storeLastReport(byte[] report) {
+        writeAtomically(root.resolve(REPORT_FILE), report);
+    }
+
+    /** What {@link #storeHostIdCache} kept, as text; empty when nothing was. */
+    public Optional<String> loadHostIdCache() {
+        byte[] bytes = readIfExists(root.resolve(HOST_ID_FILE));
+        return bytes == null ? Optional.empty() : Optional.of(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public void storeHostIdCache(String content) {
+        writeAtomically(root.resolve(HOST_ID_FILE), content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Our own state; {@link HostState#empty()} when {@code state.json} does not exist yet. */
@@ -606,7 +629,7 @@ public final class DataDir {
     private static boolean isAtomicWriteTemp(Path p) {
         String name = p.getFileName().toString();
         return LocalFiles.isTempOf(name, CONFIG_FILE) || LocalFiles.isTempOf(name, STATE_FILE) || LocalFiles.isTempOf(name, POLL_FILE)
-                || LocalFiles.isTempOf(name, STOP_FILE);
+                || LocalFiles.isTempOf(name, STOP_FILE) || LocalFiles.isTempOf(name, REPORT_FILE) || LocalFiles.isTempOf(name, HOST_ID_FILE);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,9 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -144,6 +148,144 @@ final class FileStore implements RemoteStore {
         } catch (IOException e) {
             throw failure(remote, "write", e);
         }
+    }
+
+    @Override
+    public Optional<Stored> read(RemoteUri object, int maxBytes) {
+        Path path = object.path();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > maxBytes) {
+                throw tooLarge(object, size, maxBytes);
+            }
+            byte[] content = Channels.newInputStream(channel).readNBytes(maxBytes + 1);
+            if (content.length > maxBytes) {
+                throw tooLarge(object, content.length, maxBytes);
+            }
+            return Optional.of(new Stored(content, new Etag(Digests.sha256Hex(content))));
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw failure(object, "read", e);
+        }
+    }
+
+    /**
+     * Atomic (temp file and rename). A conditional write holds a lock on {@code .<name>.lock} next to the
+     * object while it compares and replaces, so two npcnix processes writing it conditionally take turns;
+     * writers that take no lock (a person with {@code cp}) are not excluded.
+     */
+    @Override
+    public RemoteObject write(RemoteUri object, byte[] content, String contentType, Condition condition) {
+        Path target = object.path();
+        createParent(object, target);
+        if (condition instanceof Condition.Always) {
+            return writeNow(object, target, content);
+        }
+        Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = lock.lock()) {
+            Optional<Stored> now = read(object, Integer.MAX_VALUE - 8);
+            boolean holds = condition instanceof Condition.Absent ? now.isEmpty()
+                    : now.isPresent() && now.get().etag().equals(((Condition.Matching) condition).etag());
+            if (!holds) {
+                throw RemoteStore.conflict(object, condition);
+            }
+            return writeNow(object, target, content);
+        } catch (IOException e) {
+            throw failure(object, "lock " + lockFile, e);
+        }
+    }
+
+    private RemoteObject writeNow(RemoteUri object, Path target, byte[] content) {
+        try {
+            BasicFileAttributes written = LocalFiles.writeAtomically(target, permissionsOf(target), out -> out.write(content));
+            Etag etag = new Etag(Digests.sha256Hex(content));
+            known.put(target, new Known(new Identity(written.fileKey(), written.size(), written.lastModifiedTime()), etag));
+            return new RemoteObject(object, etag, content.length, Optional.of(written.lastModifiedTime().toInstant()));
+        } catch (IOException e) {
+            throw failure(object, "write", e);
+        }
+    }
+
+    /** Regular files directly in the folder, but hidden ones (locks, temp files of atomic writes). */
+    @Override
+    public List<Listed> list(RemoteUri remote, String folder) {
+        Path dir = Path.of(remote.path() + folder);
+        List<Listed> listed = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                BasicFileAttributes attrs;
+                try {
+                    attrs = Files.readAttributes(p, BasicFileAttributes.class);
+                } catch (NoSuchFileException e) {
+                    continue; // removed while listing
+                }
+                if (attrs.isRegularFile()) {
+                    listed.add(new Listed(name, attrs.size(), Optional.of(attrs.lastModifiedTime().toInstant())));
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw failure(remote, "list " + dir, e);
+        }
+        listed.sort(Comparator.comparing(Listed::name));
+        return listed;
+    }
+
+    @Override
+    public void delete(RemoteUri object) {
+        try {
+            Files.deleteIfExists(object.path());
+            known.remove(object.path());
+        } catch (IOException e) {
+            throw failure(object, "delete", e);
+        }
+    }
+
+    /** Read, checked against {@code ifMatch} while it is copied into the temp file, then renamed into place. */
+    @Override
+    public RemoteObject copy(RemoteUri from, RemoteUri to, Etag ifMatch) {
+        Path target = to.path();
+        createParent(to, target);
+        try (FileChannel in = FileChannel.open(from.path(), StandardOpenOption.READ)) {
+            MessageDigest sha = Digests.sha256();
+            BasicFileAttributes written = LocalFiles.writeAtomically(target, permissionsOf(target), out -> {
+                ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+                while (in.read(buf) >= 0) {
+                    buf.flip();
+                    sha.update(buf.array(), 0, buf.limit());
+                    out.write(buf.array(), 0, buf.limit());
+                    buf.clear();
+                }
+                if (!Digests.hex(sha).equals(ifMatch.value())) {
+                    throw RemoteStore.conflict(from, Condition.matching(ifMatch)); // nothing renamed into place
+                }
+            });
+            return new RemoteObject(to, ifMatch, written.size(), Optional.of(written.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            throw failure(from, "read", e);
+        } catch (IOException e) {
+            throw failure(to, "write", e);
+        }
+    }
+
+    private static void createParent(RemoteUri object, Path target) {
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (IOException e) {
+            throw failure(object, "create directory " + target.getParent(), e);
+        }
+    }
+
+    private static StoreException tooLarge(RemoteUri object, long size, int maxBytes) {
+        return new StoreException(object, StoreException.Reason.OTHER,
+                "too large (" + size + " bytes, at most " + maxBytes + " expected)", null);
     }
 
     /**

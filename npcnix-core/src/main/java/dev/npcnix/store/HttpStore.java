@@ -122,6 +122,55 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         return true;
     }
 
+    /** A plain GET; 404 and 410 are absent. */
+    @Override
+    public Optional<Stored> read(RemoteUri object, int maxBytes) {
+        HttpAnswer answer = send(object, SdkHttpMethod.GET, Map.of());
+        int status = answer.status();
+        if (status == 404 || status == 410) {
+            answer.discard();
+            return Optional.empty();
+        }
+        if (status != 200) {
+            answer.discard();
+            throw statusFailure(object, answer);
+        }
+        try (java.io.InputStream in = answer.stream()) {
+            byte[] content = in.readNBytes(maxBytes + 1);
+            if (content.length > maxBytes) {
+                answer.discard();
+                throw new StoreException(object, StoreException.Reason.OTHER, "larger than " + maxBytes + " bytes", null);
+            }
+            Etag etag = answer.header("ETag").map(Etag::parse).orElseGet(() -> new Etag(
+                    dev.npcnix.local.Digests.sha256Hex(content)));
+            return Optional.of(new Stored(content, etag));
+        } catch (IOException e) {
+            throw ioFailure(object, e);
+        }
+    }
+
+    @Override
+    public RemoteObject write(RemoteUri object, byte[] content, String contentType, Condition condition) {
+        throw RemoteStore.writeRefused(object);
+    }
+
+    /** A web server has no listing we could rely on. */
+    @Override
+    public java.util.List<Listed> list(RemoteUri remote, String folder) {
+        throw new StoreException(remote, StoreException.Reason.UNSUPPORTED,
+                "an http(s):// store cannot list " + folder + " (use the s3:// or file:// address of the same store)", null);
+    }
+
+    @Override
+    public void delete(RemoteUri object) {
+        throw RemoteStore.writeRefused(object);
+    }
+
+    @Override
+    public RemoteObject copy(RemoteUri from, RemoteUri to, Etag ifMatch) {
+        throw RemoteStore.writeRefused(to);
+    }
+
     @Override
     public RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener) {
         throw RemoteStore.readOnly(remote);

@@ -1,6 +1,9 @@
 package dev.npcnix.store;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -47,6 +50,88 @@ public interface RemoteStore {
 
     /** As {@link #publish(RemoteUri, Path)}, reporting bytes sent to {@code listener} as they go. */
     RemoteObject publish(RemoteUri remote, Path archive, TransferListener listener);
+
+    // Small objects next to a remote: host reports (<remote>.hosts/), release history (<remote>.releases/).
+    // Addressed with RemoteUri#sibling; a read-only store reads but refuses the rest with reason UNSUPPORTED.
+
+    /**
+     * The content of a small object and its ETag, or empty when it does not exist. An object larger
+     * than {@code maxBytes} fails (reason OTHER) without being read whole.
+     */
+    Optional<Stored> read(RemoteUri object, int maxBytes);
+
+    /**
+     * Replaces {@code object} with {@code content} in one atomic step, when {@code condition} holds (else
+     * reason CONFLICT and nothing is written).
+     */
+    RemoteObject write(RemoteUri object, byte[] content, String contentType, Condition condition);
+
+    /**
+     * The objects directly in the folder {@code folder} names next to {@code remote} (its path plus
+     * {@code folder}, which ends with {@code /}), sorted by name, every page of the listing read. Names
+     * are relative to the folder; an absent folder is empty.
+     */
+    List<Listed> list(RemoteUri remote, String folder);
+
+    /** Removes {@code object}; nothing to do when it does not exist. */
+    void delete(RemoteUri object);
+
+    /**
+     * Copies {@code from} to {@code to} inside the store (S3 CopyObject: no bytes through this host),
+     * atomically, only while {@code from} still has ETag {@code ifMatch} (else reason CONFLICT).
+     */
+    RemoteObject copy(RemoteUri from, RemoteUri to, Etag ifMatch);
+
+    /** A small object as read: its bytes and the ETag of exactly those bytes. */
+    record Stored(byte[] content, Etag etag) {
+        public Stored {
+            Objects.requireNonNull(content, "content");
+            Objects.requireNonNull(etag, "etag");
+        }
+    }
+
+    /** One object of a listing: its name in the folder, its size and, where the store says, its time. */
+    record Listed(String name, long size, Optional<Instant> lastModified) {
+    }
+
+    /** When a {@link #write} may replace what is there. */
+    sealed interface Condition {
+        /** Always: the last writer wins. */
+        Condition NONE = new Always();
+
+        /** Only when nothing is there ({@code If-None-Match: *}). */
+        Condition ABSENT = new Absent();
+
+        /** Only while the object still has this ETag ({@code If-Match}). */
+        static Condition matching(Etag etag) {
+            return new Matching(etag);
+        }
+
+        record Always() implements Condition {
+        }
+
+        record Absent() implements Condition {
+        }
+
+        record Matching(Etag etag) implements Condition {
+            public Matching {
+                Objects.requireNonNull(etag, "etag");
+            }
+        }
+    }
+
+    /** The failure of a conditional write whose condition did not hold. */
+    static StoreException conflict(RemoteUri object, Condition condition) {
+        return new StoreException(object, StoreException.Reason.CONFLICT, condition instanceof Condition.Absent
+                ? "already exists (written by someone else meanwhile)"
+                : "changed meanwhile (written by someone else)", null);
+    }
+
+    /** The failure of writing to a read-only store. */
+    static StoreException writeRefused(RemoteUri object) {
+        return new StoreException(object, StoreException.Reason.UNSUPPORTED,
+                "read-only store (reports, history and rollback need s3:// or file://)", null);
+    }
 
     /** Progress of a transfer, for a progress bar. Called from the transferring thread. */
     @FunctionalInterface

@@ -106,6 +106,26 @@ public record RemoteUri(URI uri) {
         return Path.of(uri.getPath());
     }
 
+    /** What may be appended to a remote to name an object next to it: plain path segments. */
+    private static final java.util.regex.Pattern SIBLING_SUFFIX =
+            java.util.regex.Pattern.compile("(?!.*//)(?!.*/\\.\\.?(/|$))[A-Za-z0-9._/-]{1,200}");
+
+    /**
+     * The object whose address is this remote's followed by {@code suffix}, in the same store:
+     * {@code s3://b/prod.npcnix} with {@code .hosts/web-1.json} is {@code s3://b/prod.npcnix.hosts/web-1.json}
+     * (the same for a file path or a URL path). Reports and release history live there.
+     */
+    public RemoteUri sibling(String suffix) {
+        if (!SIBLING_SUFFIX.matcher(suffix).matches() || suffix.endsWith("/")) {
+            throw new IllegalArgumentException("not an object name to append to a remote: " + suffix);
+        }
+        try {
+            return new RemoteUri(new URI(uri.getScheme(), uri.getAuthority(), uri.getPath() + suffix, null, null));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("remote " + this + " + " + suffix + ": " + e.getReason(), e);
+        }
+    }
+
     /** The last path segment, e.g. {@code prod.npcnix}. */
     public String fileName() {
         String p = uri.getPath();

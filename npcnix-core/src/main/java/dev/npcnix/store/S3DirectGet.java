@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -20,7 +21,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * The poll's GetObject without the S3 client: one request signed by the SDK's SigV4 signer, sent by
+ * The poll's GetObject (and a host report's PutObject, {@link #put}) without the S3 client: one request signed by the SDK's SigV4 signer, sent by
  * the SDK's HTTP client, for the plain addressing cases only. It exists for memory: building an
  * {@code S3Client} loads ~2,300 classes (endpoint rules, interceptors, the XML protocol, a model class
  * per operation), ~20 MB of a daemon that, nearly always, only asks "has it changed?". Signing,
@@ -141,6 +142,33 @@ final class S3DirectGet {
     HttpAnswer get(RemoteUri remote, String ifNoneMatch, AwsCredentialsIdentity credentials) throws IOException {
         SdkHttpRequest signed = signed(remote, ifNoneMatch, credentials);
         return HttpAnswer.of(http.prepareRequest(HttpExecuteRequest.builder().request(signed).build()).call());
+    }
+
+    /**
+     * Sends a signed PutObject of a small body (a host's report): the same URL, signer and HTTP client
+     * as the poll's GET, so a host that reports never builds the S3 client either. The payload is signed
+     * ({@code x-amz-content-sha256}), so S3 refuses bytes damaged on the way.
+     *
+     * @throws IOException when no answer arrived
+     */
+    HttpAnswer put(RemoteUri object, byte[] body, String contentType, AwsCredentialsIdentity credentials) throws IOException {
+        SdkHttpRequest request = SdkHttpRequest.builder().method(SdkHttpMethod.PUT).uri(uri(object))
+                .putHeader("User-Agent", "npcnix")
+                .putHeader("Content-Type", contentType)
+                .putHeader("Content-Length", Integer.toString(body.length))
+                .build();
+        ContentStreamProvider payload = ContentStreamProvider.fromByteArrayUnsafe(body);
+        SdkHttpRequest signed = signer.sign(SignRequest.builder(credentials)
+                .request(request)
+                .payload(payload)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true)
+                .build()).request();
+        return HttpAnswer.of(http.prepareRequest(HttpExecuteRequest.builder().request(signed)
+                .contentStreamProvider(payload).build()).call());
     }
 
     /** The GET as sent: If-None-Match when given, SigV4-signed for S3 in this region. */

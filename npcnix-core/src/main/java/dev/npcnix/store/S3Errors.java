@@ -59,6 +59,10 @@ final class S3Errors {
         Optional<String> bucketRegion = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
                 ? Optional.empty()
                 : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region");
+        if (status == 412 || "PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code)) {
+            return new StoreException(remote, StoreException.Reason.CONFLICT,
+                    "changed meanwhile (written by someone else; HTTP " + status + ")", e);
+        }
         if ("NoSuchBucket".equals(code)) {
             return new StoreException(remote, StoreException.Reason.NOT_FOUND,
                     "bucket " + remote.bucket() + " does not exist", e);
@@ -102,6 +106,27 @@ final class S3Errors {
             case "RequestTimeTooSkewed" -> ": the host clock is too far off";
             default -> "";
         };
+    }
+
+    /**
+     * An answer to the direct PUT ({@link S3DirectGet#put}) that is not a success, by its status alone
+     * (its XML error body is not read: the direct path exists to keep the XML stack out of the daemon).
+     */
+    StoreException status(RemoteUri object, String action, int status) {
+        if (status == 401 || status == 403) {
+            return new StoreException(object, StoreException.Reason.ACCESS_DENIED, "access denied (" + action + ")", null);
+        }
+        if (status == 404) {
+            return new StoreException(object, StoreException.Reason.NOT_FOUND, "bucket " + object.bucket() + " does not exist", null);
+        }
+        if (status == 412 || status == 409) {
+            return new StoreException(object, StoreException.Reason.CONFLICT, "changed meanwhile (HTTP " + status + ")", null);
+        }
+        if (status >= 500 || status == 429 || status == 503) {
+            return new StoreException(object, StoreException.Reason.SERVER_ERROR, "server error (HTTP " + status + ")", null);
+        }
+        return new StoreException(object, StoreException.Reason.OTHER, "HTTP " + status + " to " + action
+                + (status >= 300 && status < 400 ? " (wrong region? set --remote-region)" : ""), null);
     }
 
     /** The first throwable in the cause chain of one of these types. */

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +20,16 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@code s3://BUCKET/KEY} remotes on AWS S3 or an S3-compatible server. One store per process
@@ -225,6 +232,143 @@ final class S3Store implements RemoteStore, AutoCloseable {
         }
         LOG.debug("{}: published {} bytes, ETag {}", remote, size, etag);
         return new RemoteObject(remote, etag, size, Optional.empty());
+    }
+
+    @Override
+    public Optional<Stored> read(RemoteUri object, int maxBytes) {
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = clientFor(object).getObject(b -> b.bucket(object.bucket()).key(object.key()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            StoreException failure = errors.translate(object, "s3:GetObject", e);
+            if (failure.reason() == StoreException.Reason.NOT_FOUND && !(e instanceof NoSuchBucketException)) {
+                return Optional.empty();
+            }
+            throw failure;
+        }
+        try (in) {
+            Long length = in.response().contentLength();
+            if (length != null && length > maxBytes) {
+                in.abort();
+                throw new StoreException(object, StoreException.Reason.OTHER,
+                        "too large (" + length + " bytes, at most " + maxBytes + " expected)", null);
+            }
+            byte[] content = in.readNBytes(maxBytes + 1);
+            if (content.length > maxBytes) {
+                in.abort();
+                throw new StoreException(object, StoreException.Reason.OTHER, "larger than " + maxBytes + " bytes", null);
+            }
+            Etag etag = Etag.parse(in.response().eTag());
+            if (etag == null) {
+                throw new StoreException(object, StoreException.Reason.OTHER, "the server sent no ETag", null);
+            }
+            return Optional.of(new Stored(content, etag));
+        } catch (IOException e) {
+            throw errors.translate(object, "s3:GetObject", e);
+        }
+    }
+
+    /**
+     * One PutObject. An unconditional write goes around the S3 client while polls do ({@link S3DirectGet#put}):
+     * a host that only reports never builds the client. Conditions are {@code If-None-Match: *} and
+     * {@code If-Match} (S3 since 2024; a server that ignores them makes the last writer win).
+     */
+    @Override
+    public RemoteObject write(RemoteUri object, byte[] content, String contentType, Condition condition) {
+        S3DirectGet get = direct;
+        if (condition instanceof Condition.Always && get != null && get.serves(object)) {
+            AwsCredentials identity;
+            try {
+                identity = resolved.credentials().resolveCredentials();
+            } catch (RuntimeException e) {
+                throw S3Errors.noCredentials(object, e);
+            }
+            HttpAnswer answer;
+            try {
+                answer = get.put(object, content, contentType, identity);
+            } catch (IOException | RuntimeException e) {
+                throw errors.translate(object, "s3:PutObject", e);
+            }
+            answer.discard();
+            if (answer.status() != 200) {
+                throw errors.status(object, "s3:PutObject", answer.status());
+            }
+            Etag etag = answer.header("ETag").map(Etag::parse).orElseGet(() -> new Etag(Digests.md5Hex(content)));
+            return new RemoteObject(object, etag, content.length, Optional.empty());
+        }
+        PutObjectResponse r;
+        try {
+            r = clientFor(object).putObject(b -> {
+                b.bucket(object.bucket()).key(object.key()).contentType(contentType).contentLength((long) content.length)
+                        .contentMD5(Base64.getEncoder().encodeToString(Digests.md5().digest(content)));
+                if (condition instanceof Condition.Absent) {
+                    b.ifNoneMatch("*");
+                } else if (condition instanceof Condition.Matching m) {
+                    b.ifMatch(m.etag().quoted());
+                }
+            }, RequestBody.fromBytes(content));
+        } catch (SdkException e) {
+            throw errors.translate(object, "s3:PutObject", e);
+        }
+        Etag etag = Etag.parse(r.eTag());
+        if (etag == null) {
+            throw new StoreException(object, StoreException.Reason.OTHER, "the server sent no ETag for the upload", null);
+        }
+        return new RemoteObject(object, etag, content.length, Optional.empty());
+    }
+
+    /** ListObjectsV2 with the folder as prefix and {@code /} as delimiter, page after page (1,000 keys each). */
+    @Override
+    public List<Listed> list(RemoteUri remote, String folder) {
+        String prefix = remote.key() + folder;
+        List<Listed> listed = new ArrayList<>();
+        try {
+            for (ListObjectsV2Response page : clientFor(remote).listObjectsV2Paginator(b -> b.bucket(remote.bucket())
+                    .prefix(prefix).delimiter("/"))) {
+                for (S3Object o : page.contents()) {
+                    String name = o.key().substring(prefix.length());
+                    if (!name.isEmpty()) {
+                        listed.add(new Listed(name, o.size() == null ? -1 : o.size(), Optional.ofNullable(o.lastModified())));
+                    }
+                }
+            }
+        } catch (SdkException e) {
+            throw errors.translate(remote, "s3:ListBucket", e);
+        }
+        listed.sort(java.util.Comparator.comparing(Listed::name));
+        return listed;
+    }
+
+    @Override
+    public void delete(RemoteUri object) {
+        try {
+            clientFor(object).deleteObject(b -> b.bucket(object.bucket()).key(object.key()));
+        } catch (SdkException e) {
+            throw errors.translate(object, "s3:DeleteObject", e);
+        }
+    }
+
+    /** CopyObject with {@code x-amz-copy-source-if-match}: the bytes stay in the store. */
+    @Override
+    public RemoteObject copy(RemoteUri from, RemoteUri to, Etag ifMatch) {
+        if (!from.bucket().equals(to.bucket())) {
+            throw new IllegalArgumentException("copy across buckets: " + from + " to " + to);
+        }
+        CopyObjectResponse r;
+        try {
+            r = clientFor(to).copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key())
+                    .destinationBucket(to.bucket()).destinationKey(to.key()).copySourceIfMatch(ifMatch.quoted()));
+        } catch (SdkException e) {
+            StoreException failure = errors.translate(to, "s3:GetObject on " + from + ", s3:PutObject", e);
+            if (failure.reason() == StoreException.Reason.CONFLICT) {
+                throw RemoteStore.conflict(from, Condition.matching(ifMatch));
+            }
+            throw failure;
+        }
+        Etag etag = r.copyObjectResult() == null ? null : Etag.parse(r.copyObjectResult().eTag());
+        return new RemoteObject(to, etag != null ? etag : ifMatch, -1, Optional.empty());
     }
 
     private static String md5Base64(Path file) throws IOException {

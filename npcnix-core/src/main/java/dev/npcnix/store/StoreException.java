@@ -21,6 +21,8 @@ public final class StoreException extends NpcnixException {
         SERVER_ERROR,
         /** The bytes received do not match what the store said it sent (length, checksum). */
         CORRUPT,
+        /** A conditional write found the object changed or present: someone else wrote it meanwhile. */
+        CONFLICT,
         /** The store cannot do this at all (publishing to an http:// remote). */
         UNSUPPORTED,
         /** Anything else the store reported. */

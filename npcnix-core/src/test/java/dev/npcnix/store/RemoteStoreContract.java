@@ -224,4 +224,148 @@ abstract class RemoteStoreContract {
         assertThat(((FetchResult.Download) result).etag()).isEqualTo(etag);
         assertThat(readAll(result)).isEmpty();
     }
+
+    // Small objects next to a remote: reports and release history.
+
+    private static final String JSON = "application/json";
+
+    /** Writes a small object; a read-only store gets it behind its back (through {@link #publish}). */
+    private RemoteObject put(RemoteUri object, byte[] bytes) {
+        return store().readOnly() ? publish(object, bytes) : store().write(object, bytes, JSON, RemoteStore.Condition.NONE);
+    }
+
+    @Test
+    void aSmallObjectNextToTheRemoteReadsBackWithItsEtag() {
+        RemoteUri object = newRemote().sibling(".hosts/web-1.json");
+        byte[] first = "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] second = "{\"a\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        put(object, first);
+        RemoteObject written = put(object, second);
+
+        Optional<RemoteStore.Stored> read = store().read(object, 1024);
+
+        assertThat(read).hasValueSatisfying(r -> {
+            assertThat(r.content()).isEqualTo(second);
+            if (!store().readOnly()) {
+                assertThat(r.etag()).isEqualTo(written.etag());
+            }
+        });
+    }
+
+    @Test
+    void readingAnAbsentObjectIsEmpty() {
+        assertThat(store().read(newRemote().sibling(".hosts/nobody.json"), 1024)).isEmpty();
+    }
+
+    @Test
+    void readingAnObjectLargerThanAskedFails() {
+        RemoteUri object = newRemote().sibling(".releases/index.json");
+        put(object, randomBytes(5000));
+
+        assertThatThrownBy(() -> store().read(object, 4096)).isInstanceOfSatisfying(StoreException.class, e -> {
+            assertThat(e.reason()).isEqualTo(StoreException.Reason.OTHER);
+            assertThat(e.getMessage()).startsWith("remote " + object + ": ").contains("4096");
+        });
+    }
+
+    @Test
+    void aReadOnlyStoreRefusesEveryWriteAndWritableOnesDoNot() {
+        RemoteUri remote = newRemote();
+        RemoteUri object = remote.sibling(".hosts/web-1.json");
+        if (!store().readOnly()) {
+            store().write(object, new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+            assertThat(store().list(remote, ".hosts/")).extracting(RemoteStore.Listed::name).containsExactly("web-1.json");
+            return;
+        }
+        for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                () -> store().write(object, new byte[] {1}, JSON, RemoteStore.Condition.NONE),
+                () -> store().list(remote, ".hosts/"),
+                () -> store().delete(object),
+                () -> store().copy(remote, object, new Etag("abc")))) {
+            assertThatThrownBy(call).isInstanceOfSatisfying(StoreException.class,
+                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.UNSUPPORTED));
+        }
+    }
+
+    @Test
+    void aCreateOnlyWriteFailsWhenTheObjectExistsAndChangesNothing() {
+        if (store().readOnly()) {
+            return; // refused whole: aReadOnlyStoreRefusesEveryWriteAndWritableOnesDoNot
+        }
+        RemoteUri object = newRemote().sibling(".releases/index.json");
+        store().write(object, new byte[] {1}, JSON, RemoteStore.Condition.ABSENT);
+
+        assertThatThrownBy(() -> store().write(object, new byte[] {2}, JSON, RemoteStore.Condition.ABSENT))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CONFLICT));
+        assertThat(store().read(object, 10).orElseThrow().content()).containsExactly(1);
+    }
+
+    @Test
+    void aWriteIfMatchReplacesOnlyTheVersionItRead() {
+        if (store().readOnly()) {
+            return;
+        }
+        RemoteUri object = newRemote().sibling(".releases/index.json");
+        Etag first = store().write(object, new byte[] {1}, JSON, RemoteStore.Condition.NONE).etag();
+        Etag second = store().write(object, new byte[] {2}, JSON, RemoteStore.Condition.matching(first)).etag();
+
+        assertThatThrownBy(() -> store().write(object, new byte[] {3}, JSON, RemoteStore.Condition.matching(first)))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CONFLICT));
+        assertThat(store().read(object, 10).orElseThrow()).satisfies(r -> {
+            assertThat(r.content()).containsExactly(2);
+            assertThat(r.etag()).isEqualTo(second);
+        });
+    }
+
+    @Test
+    void aListingHasTheFolderOwnObjectsByNameAndAnAbsentFolderIsEmpty() {
+        if (store().readOnly()) {
+            return;
+        }
+        RemoteUri remote = newRemote();
+        assertThat(store().list(remote, ".hosts/")).isEmpty();
+        store().write(remote.sibling(".hosts/web-2.json"), new byte[] {1, 2}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".hosts/web-1.json"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".hosts/old/web-3.json"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".hostsx/web-4.json"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+
+        List<RemoteStore.Listed> listed = store().list(remote, ".hosts/");
+
+        assertThat(listed).extracting(RemoteStore.Listed::name).containsExactly("web-1.json", "web-2.json");
+        assertThat(listed).extracting(RemoteStore.Listed::size).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void deleteRemovesAndDeletingAnAbsentObjectIsFine() {
+        if (store().readOnly()) {
+            return;
+        }
+        RemoteUri object = newRemote().sibling(".releases/1-abc.npcnix");
+        store().write(object, new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+
+        store().delete(object);
+        store().delete(object);
+
+        assertThat(store().read(object, 10)).isEmpty();
+    }
+
+    @Test
+    void aCopyIsMadeOnlyWhileTheSourceIsTheVersionNamed() {
+        if (store().readOnly()) {
+            return;
+        }
+        RemoteUri remote = newRemote();
+        byte[] bytes = randomBytes(70_000);
+        Etag etag = publish(remote, bytes).etag();
+        RemoteUri kept = remote.sibling(".releases/1-0123456789ab.npcnix");
+
+        store().copy(remote, kept, etag);
+        publish(remote, randomBytes(10));
+
+        assertThat(readAll(store().fetch(kept, Optional.empty()))).isEqualTo(bytes);
+        RemoteUri other = remote.sibling(".releases/2-0123456789ab.npcnix");
+        assertThatThrownBy(() -> store().copy(remote, other, etag))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CONFLICT));
+        assertThat(store().read(other, 100)).isEmpty();
+    }
 }

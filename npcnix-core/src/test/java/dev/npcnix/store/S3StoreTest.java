@@ -14,6 +14,7 @@ import java.net.URI;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -122,6 +123,51 @@ class S3StoreTest extends RemoteStoreContract {
             assertThat(fresh.clientBuilt()).as("the S3 client (~2,300 classes) was not needed").isFalse();
             assertThat(fresh.direct()).isTrue();
         }
+    }
+
+    @Test
+    void aReportIsOneSignedPutThatBuildsNoS3Client() {
+        RemoteUri report = newRemote().sibling(".hosts/web-1.json");
+        byte[] body = "{\"schema\": 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        S3.server().resetTraffic();
+
+        try (S3Store fresh = S3Store.open(stores.settings())) {
+            RemoteObject written = fresh.write(report, body, "application/json", RemoteStore.Condition.NONE);
+
+            assertThat(S3.server().traffic().requests()).containsExactly("PUT /" + BUCKET + "/" + report.key());
+            assertThat(fresh.clientBuilt()).as("a heartbeat needs no S3 client").isFalse();
+            assertThat(written.etag().value()).isEqualTo(dev.npcnix.local.Digests.md5Hex(body));
+        }
+        assertThat(store().read(report, 100).orElseThrow().content()).isEqualTo(body);
+    }
+
+    @Test
+    void aReportDeniedByTheStoreIsAccessDeniedNamingPutObject() {
+        RemoteUri report = newRemote().sibling(".hosts/web-1.json");
+        try (S3Store denied = S3Store.open(settings(S3.server().endpoint(), S3Server.ACCESS_KEY, "wrong-secret"))) {
+            assertThatThrownBy(() -> denied.write(report, new byte[] {1}, "application/json", RemoteStore.Condition.NONE))
+                    .isInstanceOfSatisfying(StoreException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(StoreException.Reason.ACCESS_DENIED);
+                        assertThat(e.getMessage()).isEqualTo("remote " + report + ": access denied (s3:PutObject)");
+                    });
+            assertThat(denied.clientBuilt()).isFalse();
+        }
+    }
+
+    @Test
+    void aListingReadsEveryPagePastAThousandKeys() {
+        RemoteUri remote = newRemote();
+        for (int i = 0; i < 1105; i++) {
+            S3.server().putObject(BUCKET, remote.key() + String.format(".hosts/host-%04d.json", i), new byte[] {1});
+        }
+        S3.server().resetTraffic();
+
+        List<RemoteStore.Listed> listed = store().list(remote, ".hosts/");
+
+        assertThat(listed).hasSize(1105);
+        assertThat(listed.get(0).name()).isEqualTo("host-0000.json");
+        assertThat(listed.get(1104).name()).isEqualTo("host-1104.json");
+        assertThat(S3.server().traffic().requests()).as("two pages").hasSize(2);
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -37,7 +39,7 @@ public final class FollowLoop {
     private final Sleeper sleeper;
     private final BooleanSupplier stopRequested;
     private final ExitPolicy exitPolicy;
-    private Consumer<PollOutcome> observer = o -> { };
+    private final List<Consumer<PollOutcome>> observers = new ArrayList<>();
     private Optional<Duration> timeout = Optional.empty();
 
     public FollowLoop(Follower follower, DataDir dataDir, Clock clock, RandomGenerator random, Sleeper sleeper,
@@ -51,9 +53,12 @@ public final class FollowLoop {
         this.exitPolicy = exitPolicy;
     }
 
-    /** Sees every outcome (metrics, tests). */
-    public FollowLoop observe(Consumer<PollOutcome> newObserver) {
-        this.observer = newObserver;
+    /**
+     * Adds an observer of every outcome, called in the order added after each poll (reports, metrics, hooks,
+     * tests). An observer that throws is logged; the loop and the other observers go on.
+     */
+    public FollowLoop observe(Consumer<PollOutcome> observer) {
+        observers.add(observer);
         return this;
     }
 
@@ -79,7 +84,13 @@ public final class FollowLoop {
         int transientFailures = 0;
         while (!stopRequested.getAsBoolean()) {
             PollOutcome outcome = follower.pollOnce();
-            observer.accept(outcome);
+            for (Consumer<PollOutcome> observer : observers) {
+                try {
+                    observer.accept(outcome);
+                } catch (RuntimeException e) {
+                    log.warn("after the poll: {}", e.toString());
+                }
+            }
             Optional<Integer> exit = exitPolicy.exitCodeAfter(outcome);
             if (exit.isPresent()) {
                 return exit.get();
