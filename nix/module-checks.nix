@@ -61,6 +61,35 @@ let
     bootstrap.enable = true;
   };
   imageWithoutRemote = evalHost { bootstrap.enable = true; };
+  checked = evalHost {
+    health = {
+      systemd = {
+        enable = true;
+        ignoreUnits = [ "flaky-*.service" ];
+        maxFailedUnits = 1;
+      };
+      urls = [ "http://127.0.0.1:8080/healthz" ];
+      commands = [ "systemctl is-active postgresql.service" ];
+      remote = true;
+      deadline = "10m";
+    };
+    reboot = {
+      policy = "when-needed";
+      window = "02:00-04:00";
+    };
+  };
+  checksOff = evalHost {
+    health = {
+      enable = false;
+      remote = true;
+    };
+  };
+  rebootOnly = evalHost { reboot.policy = "always"; };
+  bootCounting = evalHost {
+    health.remote = true;
+    extra.boot.loader.systemd-boot.bootCounting.enable = true;
+  };
+  bootCountingNoChecks = evalHost { extra.boot.loader.systemd-boot.bootCounting.enable = true; };
   fleet = evalHost {
     hostId = "web-1";
     reportInterval = "6h";
@@ -68,8 +97,10 @@ let
     hooks = {
       onSuccess = "notify ok";
       onFailure = "notify \"$NPCNIX_ERROR\"";
+      onRollback = "page \"$NPCNIX_RESULT\"";
       timeout = "2m";
     };
+    health.remote = true;
   };
   noReports = evalHost { reports.enable = false; };
 
@@ -163,6 +194,32 @@ let
     "switch"
     "--activation-timeout"
     "1h"
+  ];
+  healthFlags = [
+    "--health-systemd"
+    "--health-ignore-unit"
+    "flaky-*.service"
+    "--health-max-failed-units"
+    "1"
+    "--health-url"
+    "http://127.0.0.1:8080/healthz"
+    "--health-command"
+    "systemctl is-active postgresql.service"
+    "--health-remote"
+    "--health-settle"
+    "10s"
+    "--health-deadline"
+    "10m"
+    "--health-interval"
+    "10s"
+    "--health-http-timeout"
+    "10s"
+    "--health-command-timeout"
+    "60s"
+    "--reboot"
+    "when-needed"
+    "--reboot-window"
+    "02:00-04:00"
   ];
 in
 [
@@ -337,9 +394,84 @@ in
     got = failedAssertions imageWithoutRemote;
   }
   {
-    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout";
+    what = "health checks and reboots: every option as its flag, after the activation flags";
+    ok = lib.hasInfix (exec ([ "1h" ] ++ healthFlags)) (svc checked).serviceConfig.ExecStart;
+    got = (svc checked).serviceConfig.ExecStart;
+  }
+  {
+    what = "no check (or health.enable = false): no health flag at all, so a host runs what it ran before";
+    ok =
+      !lib.hasInfix "--health" (svc minimal).serviceConfig.ExecStart
+      && !lib.hasInfix "--health" (svc checksOff).serviceConfig.ExecStart
+      && !lib.hasInfix "--reboot" (svc checksOff).serviceConfig.ExecStart;
+    got = (svc checksOff).serviceConfig.ExecStart;
+  }
+  {
+    what = "a reboot policy without checks is passed on its own";
+    ok =
+      lib.hasInfix (exec [
+        "--reboot"
+        "always"
+      ]) (svc rebootOnly).serviceConfig.ExecStart
+      && !lib.hasInfix "--health" (svc rebootOnly).serviceConfig.ExecStart;
+    got = (svc rebootOnly).serviceConfig.ExecStart;
+  }
+  {
+    what = "boot counting: npcnix-boot-check gates boot-complete.target on the daemon's verdict, and the systemd check ignores it";
+    ok =
+      let
+        gate = bootCounting.systemd.services.npcnix-boot-check;
+      in
+      gate.requiredBy == [ "boot-complete.target" ]
+      && gate.before == [ "boot-complete.target" ]
+      && gate.serviceConfig.Type == "oneshot"
+      && gate.serviceConfig.RemainAfterExit
+      && !gate.restartIfChanged
+      && gate.serviceConfig.ExecStart == exec [
+        npcnix
+        "--data-dir"
+        "/var/lib/npcnix"
+        "check"
+        "--boot"
+        "--timeout"
+        "1210s"
+      ]
+      && lib.hasInfix (exec [
+        "--health-ignore-unit"
+        "npcnix-boot-check.service"
+      ]) (svc bootCounting).serviceConfig.ExecStart
+      && !(checked.systemd.services ? npcnix-boot-check)
+      && !(bootCountingNoChecks.systemd.services ? npcnix-boot-check);
+    got = bootCounting.systemd.services.npcnix-boot-check.serviceConfig.ExecStart or null;
+  }
+  {
+    what = "a malformed health URL, ignored unit, duration or reboot window fails the evaluation";
+    ok =
+      rejects { health.urls = [ "ftp://host/x" ]; }
+      && rejects { health.urls = [ "http://user:pw@host/x" ]; }
+      && rejects {
+        health.systemd = {
+          enable = true;
+          ignoreUnits = [ "a b.service" ];
+        };
+      }
+      && rejects {
+        health = {
+          remote = true;
+          deadline = "5 minutes";
+        };
+      }
+      && rejects { reboot.window = "2am-4am"; }
+      && rejects { reboot.policy = "sometimes"; }
+      && !rejects { reboot.window = "22:30-01:00"; };
+    got = null;
+  }
+  {
+    what = "fleet: host id, report interval, metrics file in node_exporter's textfile directory, hooks and their timeout, after the health flags";
     ok =
       lib.hasSuffix (exec [
+        "--health-command-timeout"
+        "60s"
         "--host-id"
         "web-1"
         "--report-interval"
@@ -350,6 +482,8 @@ in
         "notify ok"
         "--on-failure"
         "notify \"$$NPCNIX_ERROR\"" # systemd's escape of $: the shell sees $NPCNIX_ERROR
+        "--on-rollback"
+        "page \"$$NPCNIX_RESULT\""
         "--hook-timeout"
         "2m"
       ]) (svc fleet).serviceConfig.ExecStart

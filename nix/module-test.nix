@@ -18,6 +18,7 @@ let
     coreutils = drv "coreutils";
     openssh = drv "openssh";
     nixos-rebuild = drv "nixos-rebuild";
+    util-linux = drv "util-linux";
   };
 
   # nixpkgs' nixos/lib/utils.nix does the same: JSON string quoting, % and $ doubled.
@@ -83,6 +84,11 @@ let
         nix.envVars = mkOption {
           type = types.attrsOf types.str;
           default = { };
+        };
+        # nixpkgs' systemd-boot boot counting (NixOS 25.11+), which health.markBootGood follows.
+        boot.loader.systemd-boot.bootCounting.enable = mkOption {
+          type = types.bool;
+          default = false;
         };
         system.build = mkOption {
           type = types.lazyAttrsOf types.unspecified;

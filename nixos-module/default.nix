@@ -75,6 +75,48 @@ let
     ++ repeatedFlag "--extra-trusted-public-keys" cfg.extraTrustedPublicKeys
     ++ optionalFlag "--activation-timeout" cfg.activationTimeout;
 
+  health = cfg.health;
+  anyCheck =
+    health.enable
+    && (health.systemd.enable || health.urls != [ ] || health.commands != [ ] || health.remote);
+  # Health checks and reboots (safe activation): only the flags that say something, so a host
+  # without checks runs exactly the command line it always did.
+  healthArgs =
+    lib.optionals anyCheck (
+      lib.optional health.systemd.enable "--health-systemd"
+      ++ repeatedFlag "--health-ignore-unit" (
+        health.systemd.ignoreUnits ++ lib.optional cfg.health.markBootGood "npcnix-boot-check.service"
+      )
+      ++ lib.optionals (health.systemd.maxFailedUnits != 0) [
+        "--health-max-failed-units"
+        (toString health.systemd.maxFailedUnits)
+      ]
+      ++ repeatedFlag "--health-url" health.urls
+      ++ repeatedFlag "--health-command" health.commands
+      ++ lib.optional health.remote "--health-remote"
+      ++ [
+        "--health-settle"
+        health.settle
+        "--health-deadline"
+        health.deadline
+        "--health-interval"
+        health.interval
+        "--health-http-timeout"
+        health.httpTimeout
+        "--health-command-timeout"
+        health.commandTimeout
+      ]
+    )
+    ++ lib.optionals (cfg.reboot.policy != "never") [
+      "--reboot"
+      cfg.reboot.policy
+    ]
+    ++ optionalFlag "--reboot-window" cfg.reboot.window;
+
+  # How long the boot gate waits for the daemon's verdict: the daemon starts after the network,
+  # settles, checks until the deadline; 15 minutes more for a slow start.
+  bootCheckTimeout = toString (seconds health.settle + seconds health.deadline + 900) + "s";
+
   followArgs =
     [
       npcnix
@@ -99,6 +141,7 @@ let
       (toString cfg.maxSleepAfterHours)
     ]
     ++ activationArgs
+    ++ healthArgs
     ++ optionalFlag "--host-id" cfg.hostId
     ++ (if cfg.reports.enable then [ "--report-interval" cfg.reportInterval ] else [ "--no-reports" ])
     ++ lib.optionals cfg.metrics.enable [
@@ -147,8 +190,10 @@ let
     # flake inputs over git+ssh (as system.autoUpgrade has it)
     pkgs.openssh
     pkgs.coreutils
-    # hooks run in a session of their own (setsid) and their process group is killed (kill)
+    # setsid: a health command or a hook runs in a process group of its own, killed whole at its timeout
     pkgs.util-linux
+    # systemctl (the systemd check, reboots) and nix-env (commits, rollbacks) of this system
+    config.systemd.package
   ];
 
   # JOURNAL_STREAM is set by systemd itself: with it the daemon logs without
@@ -279,6 +324,38 @@ in
           # - PrivateNetwork, IPAddressDeny: the daemon fetches from the store and caches.
         }
         // stateDirectoryConfig;
+    };
+
+    # systemd-boot boot counting: a boot is good (systemd-bless-boot, after boot-complete.target)
+    # only when the daemon's checks passed in it. The gate waits for the daemon's verdict in
+    # state.json; started by a switch rather than a boot it returns at once (see npcnix check --boot).
+    systemd.services.npcnix-boot-check = lib.mkIf (cfg.health.markBootGood && anyCheck) {
+      description = "npcnix: this boot is good only when the daemon's health checks passed";
+      requiredBy = [ "boot-complete.target" ];
+      before = [ "boot-complete.target" ];
+      wants = [ "npcnix.service" ];
+      restartIfChanged = false;
+      unitConfig.X-StopOnRemoval = false;
+      environment = {
+        LANG = "C.UTF-8";
+        NPCNIX_JAVA_OPTS = environment.NPCNIX_JAVA_OPTS;
+      };
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = utils.escapeSystemdExecArgs [
+          npcnix
+          "--data-dir"
+          cfg.dataDir
+          "check"
+          "--boot"
+          "--timeout"
+          bootCheckTimeout
+        ];
+        # npcnix bounds the wait itself (--timeout)
+        TimeoutStartSec = "infinity";
+        UMask = "0077";
+      };
     };
 
     # First boot of an image: configure the host and do its first switch, then hand over to the

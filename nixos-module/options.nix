@@ -21,6 +21,12 @@ let
 
   # Durations both npcnix and systemd read the same way: 90s, 45m, 2h, 1h30m, 1d.
   duration = types.strMatching "([0-9]+[dhms])+";
+
+  # What `npcnix follow --health-url` accepts: an http(s) URL without credentials or spaces.
+  healthUrl = types.strMatching "https?://[^/@[:space:]]+(/[^[:space:]]*)?";
+
+  # A unit name or glob (`*`, `?`), as `--health-ignore-unit` takes it.
+  unitGlob = types.strMatching "[A-Za-z0-9:_.@*?\\-]+";
 in
 {
   options.services.npcnix = {
@@ -322,8 +328,10 @@ in
       default = null;
       example = "systemd-cat -t npcnix-rollback echo \"$NPCNIX_RELEASE rolled back\"";
       description = ''
-        Shell command run after a release failed its health checks and was rolled back
-        (`--on-rollback`).
+        Shell command run after a release failed its health checks (`health.*`) and was rolled
+        back (`--on-rollback`), with `NPCNIX_RESULT=rolled_back`, or `rollback_failed` when
+        re-activating the previous generation failed too; also given `NPCNIX_ERROR` and
+        `NPCNIX_ERROR_CLASS`.
       '';
     };
 
@@ -426,6 +434,156 @@ in
         How long the first boot waits for the remote to appear and the store to answer
         (`bootstrap --timeout`): a fleet may boot before CI published. The daemon starts
         afterwards either way and keeps polling.
+      '';
+    };
+
+    health.enable = mkOption {
+      type = types.bool;
+      default = true;
+      example = false;
+      description = ''
+        Whether the health checks configured below apply. With at least one check
+        (`health.systemd.enable`, `health.urls`, `health.commands`, `health.remote`), each new
+        release is *tried* first (`nixos-rebuild test`: the boot loader and the system profile are
+        not touched), checked, and only then made the profile's generation and the boot default; a
+        release that fails its checks is rolled back (the previous generation re-activated) and
+        quarantined. `false`: releases are applied with `nixos-rebuild switch` as without checks (an
+        override while a check itself is broken). See docs/operations.md.
+      '';
+    };
+
+    health.systemd.enable = mkEnableOption ''
+      the `systemd` check: no systemd unit is failed after the switch, beyond
+      {option}`services.npcnix.health.systemd.ignoreUnits` and
+      {option}`services.npcnix.health.systemd.maxFailedUnits` (`--health-systemd`)'';
+
+    health.systemd.ignoreUnits = mkOption {
+      type = types.listOf unitGlob;
+      default = [ ];
+      example = [
+        "systemd-networkd-wait-online.service"
+        "flaky-*.service"
+      ];
+      description = ''
+        Units (names or globs with `*` and `?`) whose failure the `systemd` check ignores
+        (`--health-ignore-unit`, once per value). `npcnix-boot-check.service` is always ignored.
+      '';
+    };
+
+    health.systemd.maxFailedUnits = mkOption {
+      type = types.ints.unsigned;
+      default = 0;
+      example = 1;
+      description = ''
+        Failed units (not ignored) the `systemd` check still passes with (`--health-max-failed-units`).
+      '';
+    };
+
+    health.urls = mkOption {
+      type = types.listOf healthUrl;
+      default = [ ];
+      example = [ "http://127.0.0.1:8080/healthz" ];
+      description = ''
+        URLs that must answer 2xx within {option}`services.npcnix.health.httpTimeout` after the
+        switch (`--health-url`, once per value). Redirects are not followed.
+      '';
+    };
+
+    health.httpTimeout = mkOption {
+      type = duration;
+      default = "10s";
+      description = "Timeout of each URL check (`--health-http-timeout`).";
+    };
+
+    health.commands = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "systemctl is-active postgresql.service" ];
+      description = ''
+        Commands (run with `sh -c`, as root, in the service's environment) that must exit 0 within
+        {option}`services.npcnix.health.commandTimeout` (`--health-command`, once per value); one
+        that runs longer is killed with its whole process group.
+      '';
+    };
+
+    health.commandTimeout = mkOption {
+      type = duration;
+      default = "60s";
+      description = "Timeout of each command check (`--health-command-timeout`).";
+    };
+
+    health.remote = mkEnableOption ''
+      the `remote` check: the store still answers a conditional GET of the remote after the
+      switch, so a release that cuts the host off its store (network, DNS, firewall, credentials)
+      is rolled back (`--health-remote`)'';
+
+    health.settle = mkOption {
+      type = duration;
+      default = "10s";
+      example = "1m";
+      description = ''
+        How long after the switch the first round of checks waits, for services to start
+        (`--health-settle`).
+      '';
+    };
+
+    health.deadline = mkOption {
+      type = duration;
+      default = "5m";
+      example = "15m";
+      description = ''
+        The checks must all pass in one round within this long after the switch, or the release is
+        rolled back (`--health-deadline`). Rounds run every {option}`services.npcnix.health.interval`.
+      '';
+    };
+
+    health.interval = mkOption {
+      type = duration;
+      default = "10s";
+      description = "Between two rounds of checks (`--health-interval`).";
+    };
+
+    health.markBootGood = mkOption {
+      type = types.bool;
+      default = config.boot.loader.systemd-boot.bootCounting.enable or false;
+      defaultText = literalExpression "config.boot.loader.systemd-boot.bootCounting.enable or false";
+      example = true;
+      description = ''
+        With systemd-boot boot counting (`boot.loader.systemd-boot.bootCounting.enable`, NixOS
+        25.11 and later): a boot is marked good (`systemd-bless-boot.service`, after
+        `boot-complete.target`) only when the daemon's health checks passed in it. Adds the unit
+        `npcnix-boot-check` (`npcnix check --boot`), required by and ordered before
+        `boot-complete.target`. A generation that cannot boot far enough for the daemon to judge
+        it is then undone by the boot loader after its tries. Only with at least one check.
+      '';
+    };
+
+    reboot.policy = mkOption {
+      type = types.enum [
+        "never"
+        "when-needed"
+        "always"
+      ];
+      default = "never";
+      example = "when-needed";
+      description = ''
+        Whether the daemon reboots the host into a committed release (`--reboot`): `when-needed`
+        when its kernel, initrd or kernel modules differ from the booted ones (as
+        `system.autoUpgrade.allowReboot` decides), `always` after every release. At most one
+        reboot per release; the checks run again after it, and when they fail the boot default
+        goes back to the previous generation with one more reboot. With
+        {option}`services.npcnix.operation` `"boot"` this is how a release becomes active.
+      '';
+    };
+
+    reboot.window = mkOption {
+      type = types.nullOr (types.strMatching "[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]");
+      default = null;
+      example = "02:00-04:00";
+      description = ''
+        Hours (local time, `HH:MM-HH:MM`, may wrap midnight) in which the daemon may reboot
+        (`--reboot-window`); outside them a due reboot is *pending* (`npcnix status` says so).
+        `null`: at once.
       '';
     };
 

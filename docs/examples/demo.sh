@@ -17,4 +17,7 @@ step publish --src "$repo/docs/examples/flake" --remote "$remote"
 step publish --src "$repo/docs/examples/flake" --remote "$remote"    # unchanged: no upload
 step pull --remote "$remote" --dst "$work/pulled"
 step follow --once --dry-run --remote "$remote" --configuration web
+# A dry run changes nothing on the host (no state, no last poll): status still shows a host that
+# has applied nothing, with no daemon running.
+printf '\n# a dry run records nothing: the host below has applied nothing yet\n'
 step status

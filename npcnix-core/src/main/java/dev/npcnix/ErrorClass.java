@@ -10,5 +10,18 @@ public enum ErrorClass {
     /** The release itself (corrupt archive, refused signature, failing rebuild): quarantined. */
     DETERMINISTIC,
     /** The host's own problem (full disk, unwritable {@code tmp/}, failed state write): retried with backoff, nothing quarantined. */
-    LOCAL
+    LOCAL,
+    /**
+     * The release was applied and failed its health checks (or its activation failed half-way), and
+     * was rolled back: quarantined, naming the failing checks.
+     */
+    UNHEALTHY,
+    /**
+     * The activation or trial was cut short, not failed. An interruption the daemon saw requested (a
+     * stop or shutdown while {@code nixos-rebuild} or a trial ran, or the rebuild killed by a signal
+     * after a stop request) never counts against the release: it is tried again at the next start. An
+     * interruption found only afterwards (an unfinished trial with no recorded stop: the host crashed or
+     * rebooted by itself) counts: the second one of the same release quarantines it.
+     */
+    INTERRUPTED
 }

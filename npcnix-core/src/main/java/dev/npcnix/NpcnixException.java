@@ -23,4 +23,13 @@ public abstract class NpcnixException extends RuntimeException {
     public ErrorClass errorClass() {
         return isTransient() ? ErrorClass.TRANSIENT : ErrorClass.DETERMINISTIC;
     }
+
+    /**
+     * For an {@link ErrorClass#INTERRUPTED} failure: whether the daemon saw the stop requested (a
+     * SIGTERM or shutdown while the rebuild or the trial ran), which never counts against the release.
+     * An interruption found only afterwards (no recorded stop) counts.
+     */
+    public boolean stopRequested() {
+        return false;
+    }
 }

@@ -66,6 +66,7 @@ final class ActivateCommand implements Callable<Integer> {
         }
         DataDir dataDir = root.openDataDir();
         try (ActivationLock lock = dataDir.lockActivation(!activation.noWait, m -> root.ctx.err().println("npcnix: " + m))) {
+            lock.activating();
             root.activator(activation).activate(request);
             if (!activation.dryRun) {
                 dataDir.storeSettings(dataDir.loadSettings().withLastReconfiguration(root.ctx.clock().instant(), null, name));

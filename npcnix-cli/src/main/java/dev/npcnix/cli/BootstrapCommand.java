@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
             "Configure this host to follow a remote and do its first switch (run from cloud-init user-data).",
             "Writes the host config, waits for the remote to exist (a fleet may boot before CI published), "
                 + "activates --initial-configuration first when given, then the configuration, and exits 0. "
-                + "Safe to run again. On EC2, --from-ec2 reads the remote and configuration not given from the "
+                + "Safe to run again, also to repair a host whose config.json or state.json does not parse: such a file "
+                + "is moved aside (config.json.corrupt-TIME) and the host starts over. On EC2, --from-ec2 reads the remote and configuration not given from the "
                 + "instance (user data lines NPCNIX_REMOTE=... NPCNIX_CONFIGURATION=..., or tags npcnix:remote, npcnix:configuration)."},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -80,6 +81,11 @@ final class BootstrapCommand implements Callable<Integer> {
         ConfigurationName target = ConfigurationName.of(configuration);
         Optional<ConfigurationName> initial = Optional.ofNullable(initialConfiguration).map(ConfigurationName::of);
         DataDir dataDir = root.openDataDir();
+        // Safe to re-run, also on a host whose files were damaged: a file that does not parse is moved
+        // aside (kept, for reading), and the host starts over from what this command line says.
+        for (String moved : dataDir.setAsideCorrupt(ctx.clock().instant())) {
+            ctx.err().println("npcnix: bootstrap: " + moved);
+        }
         Settings settings = dataDir.loadSettings()
                 .withRemote(remote)
                 .withConfiguration(target)
@@ -94,7 +100,7 @@ final class BootstrapCommand implements Callable<Integer> {
         }
         ctx.err().println("npcnix: bootstrap: following " + remote + " as " + target + " (data dir " + dataDir.root() + ")");
         Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
-        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, Optional.empty(), (follower, stores) ->
+        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, Optional.empty(), (follower, stores) ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
         if (outcome instanceof PollOutcome.Waiting w) {

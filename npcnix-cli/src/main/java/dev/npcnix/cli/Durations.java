@@ -43,18 +43,8 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
         return total;
     }
 
-    /** Short human form: {@code 2h 5m}, {@code 48s}. */
+    /** Short human form: {@code 2h 5m}, {@code 48s} (core's, so logs and output agree). */
     static String format(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        if (s < 120) {
-            return s + "s";
-        }
-        if (s < 2 * 3600) {
-            return (s / 60) + "m";
-        }
-        if (s < 2 * 86400) {
-            return (s / 3600) + "h " + (s % 3600 / 60) + "m";
-        }
-        return (s / 86400) + "d " + (s % 86400 / 3600) + "h";
+        return dev.npcnix.local.Durations.format(d);
     }
 }

@@ -2,11 +2,11 @@ package dev.npcnix.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.npcnix.fleet.FleetView;
-import dev.npcnix.fleet.HostCondition;
 import dev.npcnix.fleet.HostReport;
 import dev.npcnix.follow.Sleeper;
 import dev.npcnix.json.Json;
 import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.RemoteUri;
@@ -143,7 +143,7 @@ final class FleetCommand implements Callable<Integer> {
                     rep == null || rep.configuration() == null ? "-" : rep.configuration().toString(),
                     rep == null || rep.applied() == null || rep.applied().release().etag() == null ? "-"
                             : shortId(rep.applied().release().etag().value()),
-                    r.state().words(),
+                    r.state().label(),
                     r.age() == null ? "-" : Durations.format(r.age()),
                     lastError(r)});
             }
@@ -176,7 +176,7 @@ final class FleetCommand implements Callable<Integer> {
             if (rep.lastPoll() != null && rep.lastPoll().message() != null) {
                 return rep.lastPoll().message();
             }
-            if (r.state() == HostCondition.QUARANTINED || r.state() == HostCondition.ROLLED_BACK) {
+            if (r.state() == HostStatus.State.QUARANTINED || r.state() == HostStatus.State.ROLLED_BACK) {
                 return rep.lastAttempt() != null && rep.lastAttempt().message() != null ? rep.lastAttempt().message() : "";
             }
             return "";
@@ -186,9 +186,9 @@ final class FleetCommand implements Callable<Integer> {
         static String summary(FleetView.Snapshot view) {
             StringBuilder s = new StringBuilder(view.rows().size() + (view.rows().size() == 1 ? " host" : " hosts"));
             String sep = ": ";
-            for (Map.Entry<HostCondition, Integer> e : view.counts().entrySet()) {
+            for (Map.Entry<HostStatus.State, Integer> e : view.counts().entrySet()) {
                 if (e.getValue() > 0) {
-                    s.append(sep).append(e.getValue()).append(' ').append(e.getKey().words());
+                    s.append(sep).append(e.getValue()).append(' ').append(e.getKey().label());
                     sep = ", ";
                 }
             }
@@ -252,7 +252,7 @@ final class FleetCommand implements Callable<Integer> {
             g.writeEndArray();
             g.writeObjectFieldStart("summary");
             g.writeNumberField("hosts", view.rows().size());
-            for (Map.Entry<HostCondition, Integer> e : view.counts().entrySet()) {
+            for (Map.Entry<HostStatus.State, Integer> e : view.counts().entrySet()) {
                 g.writeNumberField(e.getKey().json(), e.getValue());
             }
             g.writeEndObject();

@@ -49,15 +49,28 @@ final class FleetOptions {
             description = "Kill a hook's process group after this long (default 60s).")
     Duration hookTimeout;
 
+    /** Refuses bad options (exit 2) before {@code follow} writes anything. */
+    void validate() {
+        Duration interval = interval();
+        if (interval.isZero() || interval.isNegative()) {
+            throw new InvalidInputException("--report-interval " + Durations.format(interval) + ": must be positive");
+        }
+        if (hostId != null) {
+            new HostId(hostId);
+        }
+    }
+
+    private Duration interval() {
+        return reportInterval == null ? Reporter.DEFAULT_INTERVAL : reportInterval;
+    }
+
     /** The reporter of this host, or empty when reports are off. */
     Optional<Reporter> reporter(CliContext ctx, DataDir dir, RemoteStores stores, boolean dryRun) {
         if (noReports || dryRun) {
             return Optional.empty();
         }
-        Duration interval = reportInterval == null ? Reporter.DEFAULT_INTERVAL : reportInterval;
-        if (interval.isZero() || interval.isNegative()) {
-            throw new InvalidInputException("--report-interval " + Durations.format(interval) + ": must be positive");
-        }
+        validate();
+        Duration interval = interval();
         HostId id = HostIds.resolve(Optional.ofNullable(hostId), dir, HostIds.system(ctx.env()));
         return Optional.of(new Reporter(dir, stores, id, ctx.clock(), interval, NpcnixCommand.Version.version(), ctx.env()));
     }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "history", mixinStandardHelpOptions = true, description = "List recent activation attempts, newest last.",
+@Command(name = "history", mixinStandardHelpOptions = true,
+        description = "List recent activation attempts, newest last, with what their health checks found.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix history", "  npcnix history --json"})
 final class HistoryCommand implements Callable<Integer> {
     @Spec
@@ -42,11 +43,20 @@ final class HistoryCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         for (HostState.Attempt a : state.history()) {
-            root.ctx.out().printf("%s  %-11s %-12s %-20s %6.1fs%s%n", a.startedAt(),
-                    a.result() == null ? "" : a.result().name().toLowerCase(Locale.ROOT), a.configuration(), a.etag(),
-                    a.durationMillis() / 1000.0, a.message() == null ? ""
+            root.ctx.out().printf("%s  %-15s %-12s %-20s %6.1fs%s%s%n", a.startedAt(),
+                    a.result() == null ? "" : a.result().name().toLowerCase(Locale.ROOT).replace('_', ' '), a.configuration(), a.etag(),
+                    a.durationMillis() / 1000.0, checks(a), a.message() == null ? ""
                             : "  " + (a.errorClass() == null ? "" : a.errorClass().name().toLowerCase(Locale.ROOT)) + ": " + a.message());
         }
         return ExitCodes.OK;
+    }
+
+    /** The checks of an attempt in a few words: {@code  [3 checks passed]}, {@code  [failed: systemd, remote]}. */
+    private static String checks(HostState.Attempt a) {
+        if (a.checks().isEmpty()) {
+            return "";
+        }
+        java.util.List<String> failed = dev.npcnix.health.HealthChecks.failing(a.checks());
+        return failed.isEmpty() ? "  [" + a.checks().size() + " checks passed]" : "  [failed: " + String.join(", ", failed) + "]";
     }
 }

@@ -37,11 +37,14 @@ import picocli.CommandLine.Spec;
             "  0  ok",
             "  1  runtime failure (store, activation)",
             "  2  invalid input",
-            "  3  unexpected state (not bootstrapped, lock held with --no-wait)",
+            "  3  unexpected state (not bootstrapped, another follow on the data dir, lock held with --no-wait,",
+            "     a config.json or state.json that does not parse)",
             "  4  internal error",
             "",
             "Environment:",
             "  NPCNIX_DATA_DIR, NPCNIX_NIXOS_REBUILD, NPCNIX_JAVA_OPTS, NPCNIX_STORE_READ_TIMEOUT,",
+            "  NPCNIX_SYSTEM_PROFILE, NPCNIX_CURRENT_SYSTEM, NPCNIX_BOOTED_SYSTEM, NPCNIX_BOOT_ID,",
+            "  NPCNIX_SYSTEMCTL, NPCNIX_NIX_ENV,",
             "  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, SOURCE_DATE_EPOCH",
             "",
             "Every command, option, exit code and variable: docs/cli.md"})
@@ -56,7 +59,7 @@ public final class NpcnixCommand implements Callable<Integer> {
     static final List<Class<?>> SUBCOMMANDS = List.of(
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
-            PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
+            CheckCommand.class, PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
             FleetCommand.class, RolloutCommand.class, ReleasesCommand.class, RollbackCommand.class,
             KeygenCommand.class, VerifyCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
@@ -107,6 +110,15 @@ public final class NpcnixCommand implements Callable<Integer> {
         return DataDir.existing(dataDirPath());
     }
 
+    /**
+     * Fails (exit 3) when this host was never bootstrapped, before a command that changes its state
+     * writes anything: a half-written {@code config.json} would later read as a host that follows nothing.
+     */
+    void requireBootstrapped() {
+        DataDir dir = existingDataDir();
+        dir.requireBootstrapped(dir.loadSettings());
+    }
+
     RemoteStores stores(StoreSettings settings) {
         return new RemoteStores(settings);
     }
@@ -123,7 +135,7 @@ public final class NpcnixCommand implements Callable<Integer> {
 
     /** The poll step for this host, as {@code follow} and {@code bootstrap} run it. */
     private dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag,
-            Optional<String> hostId) {
+            boolean healthChecks, Optional<String> hostId) {
         dev.npcnix.follow.FollowOptions options = dev.npcnix.follow.FollowOptions.defaults()
                 .withOperation(activation.operation)
                 .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys)
@@ -132,9 +144,21 @@ public final class NpcnixCommand implements Callable<Integer> {
                 .withDryRun(activation.dryRun)
                 .withNotices(m -> ctx.err().println("npcnix: " + m))
                 .withVerifier(dev.npcnix.sign.ManifestVerifier.forKeys(dir.loadSettings().trustedPublicKeys()))
+                .withHealthChecks(healthChecks)
                 // resolved when a release first carries a rollout policy (the metadata service is asked then, not at start)
                 .withHostId(() -> dev.npcnix.fleet.HostIds.resolve(hostId, dir, dev.npcnix.fleet.HostIds.system(ctx.env())).value());
-        return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options);
+        return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options, hostSystem(activation));
+    }
+
+    /**
+     * The NixOS system of this host as the environment locates it (the seams of docs/cli.md), waiting
+     * between rounds of checks as the context says (tests advance a clock), reboot windows in the
+     * system's time zone.
+     */
+    dev.npcnix.follow.HostSystem hostSystem(ActivationOptions activation) {
+        return new dev.npcnix.follow.HostSystem(
+                dev.npcnix.system.NixosSystem.fromEnvironment(ctx.env(), Optional.ofNullable(activation.activationTimeout)),
+                ctx.sleeper().orElse(dev.npcnix.follow.Sleeper.system()), java.time.ZoneId.systemDefault());
     }
 
     /** What a host command does once its settings are stored and its poll step is built. */
@@ -151,7 +175,7 @@ public final class NpcnixCommand implements Callable<Integer> {
      * poll step for this host; the store clients are closed afterwards.
      */
     <T> T runHost(DataDir dir, Settings settings, StoreOptions store, ActivationOptions activation, boolean ignoreEtag,
-            Optional<String> hostId, HostRun<T> body) throws InterruptedException {
+            boolean healthChecks, Optional<String> hostId, HostRun<T> body) throws InterruptedException {
         if (!settings.equals(dir.loadSettings())) {
             dir.storeSettings(settings);
         }
@@ -160,7 +184,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
         try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
-            return body.run(follower(dir, stores, activation, ignoreEtag, hostId), stores);
+            return body.run(follower(dir, stores, activation, ignoreEtag, healthChecks, hostId), stores);
         }
     }
 

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pause", mixinStandardHelpOptions = true,
-        description = "Stop applying releases, indefinitely or for a while. The daemon keeps running and resumes by itself when a timed pause ends.",
+        description = "Stop applying releases, indefinitely or for a while. The daemon keeps running and resumes by itself when a timed pause ends."
+                + " Exit 3, writing nothing, on a host that was never bootstrapped.",
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix pause                 # until npcnix unpause", "  npcnix pause --hours 2", "  npcnix pause --minutes 30"})
 final class PauseCommand implements Callable<Integer> {
@@ -46,6 +47,8 @@ final class PauseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
+        // A host that was never bootstrapped has nothing to pause: refused before anything is written.
+        root.requireBootstrapped();
         DataDir dir = root.openDataDir();
         Settings s = dir.loadSettings();
         Settings paused = duration == null

@@ -9,7 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "retry", mixinStandardHelpOptions = true,
-        description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll.",
+        description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll."
+                + " Exit 3, writing nothing, on a host that was never bootstrapped.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix retry                  # try a quarantined release again"})
 final class RetryCommand implements Callable<Integer> {
     @Spec
@@ -21,6 +22,7 @@ final class RetryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
+        root.requireBootstrapped();
         DataDir dir = root.openDataDir();
         HostState state = dir.loadState();
         dir.storeState(state.withoutQuarantine());

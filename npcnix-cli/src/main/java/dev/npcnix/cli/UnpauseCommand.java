@@ -20,6 +20,7 @@ final class UnpauseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
+        root.requireBootstrapped();
         DataDir dir = root.openDataDir();
         dir.storeSettings(dir.loadSettings().withPaused(Optional.empty()));
         root.ctx.out().println("active");

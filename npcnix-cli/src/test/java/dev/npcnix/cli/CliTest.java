@@ -83,6 +83,7 @@ class CliTest {
 
     @Test
     void globalOptionsWorkBeforeAndAfterTheSubcommand() {
+        bootstrapByHand();
         assertThat(cli.run("--data-dir", data.toString(), "pause").code()).isZero();
         CliRunner.Result after = cli.run("status", "--data-dir", data.toString());
         assertThat(after.code()).isEqualTo(0);
@@ -91,11 +92,49 @@ class CliTest {
         assertThat(cli.run("status").out()).contains("paused");
     }
 
+    /** What an operator without cloud-init does: `config set` is allowed on a fresh data dir, value by value. */
+    private void bootstrapByHand() {
+        assertThat(cli.run("--data-dir", data.toString(), "config", "set", "remote", remote).code()).isZero();
+        assertThat(cli.run("--data-dir", data.toString(), "config", "set", "configuration", "web").code()).isZero();
+    }
+
     @Test
     void statusOfAHostThatWasNeverBootstrappedIsExitCodeThree() {
         CliRunner.Result r = cli.run("--data-dir", data.toString(), "status");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.err()).contains("not bootstrapped");
+        assertThat(r.err()).isEqualTo("npcnix: data dir " + data + ": not bootstrapped (run npcnix bootstrap --remote URI"
+                + " --configuration NAME)\n");
+        assertThat(r.out()).startsWith("state:          not bootstrapped\n").contains("advice:         run npcnix bootstrap");
+        assertThat(data).as("status writes nothing").doesNotExist();
+
+        CliRunner.Result json = cli.run("--data-dir", data.toString(), "status", "--json");
+        assertThat(json.code()).isEqualTo(3);
+        assertThat(json.out()).contains("\"status\" : \"not_bootstrapped\"");
+    }
+
+    @Test
+    void aCommandThatCannotWorkOnAHostNotBootstrappedWritesNothing() throws Exception {
+        for (List<String> args : List.of(List.of("pause"), List.of("pause", "--hours", "2"), List.of("unpause"), List.of("retry"),
+                List.of("follow", "--once", "--remote", remote), List.of("follow", "--once", "--configuration", "web"),
+                List.of("follow", "--remote", remote))) {
+            List<String> line = new java.util.ArrayList<>(List.of("--data-dir", data.toString()));
+            line.addAll(args);
+            CliRunner.Result r = cli.run(line.toArray(String[]::new));
+            assertThat(r.code()).as("%s: %s", args, r.err()).isEqualTo(3);
+            assertThat(r.err()).as("%s", args).startsWith("npcnix: data dir " + data + ": not bootstrapped: no ")
+                    .endsWith(" set (run npcnix bootstrap --remote URI --configuration NAME)\n");
+            assertThat(data).as("%s leaves nothing behind", args).doesNotExist();
+        }
+        assertThat(rebuild.invocations()).isEmpty();
+
+        // half a bootstrap by hand: config.json exists, without a configuration; still refused, and unchanged
+        assertThat(cli.run("--data-dir", data.toString(), "config", "set", "remote", remote).code()).isZero();
+        byte[] before = Files.readAllBytes(data.resolve("config.json"));
+        assertThat(cli.run("--data-dir", data.toString(), "pause").code()).isEqualTo(3);
+        assertThat(cli.run("--data-dir", data.toString(), "follow", "--remote", remote).err())
+                .contains("not bootstrapped: no configuration set");
+        assertThat(data.resolve("config.json")).hasBinaryContent(before);
+        assertThat(cli.run("--data-dir", data.toString(), "status").out()).startsWith("state:          not bootstrapped\n");
     }
 
     @Test
@@ -110,8 +149,8 @@ class CliTest {
         });
 
         CliRunner.Result status = cli.run("--data-dir", data.toString(), "status");
-        assertThat(status.out()).contains("remote:         " + remote, "configuration:  web", "state:          active",
-                "last attempt:", "activated");
+        assertThat(status.out()).contains("remote:         " + remote, "configuration:  web", "state:          in sync",
+                "daemon:         not running", "last attempt:", "activated");
         CliRunner.Result json = cli.run("--data-dir", data.toString(), "status", "--json");
         assertThat(json.out()).contains("\"configuration\" : \"web\"", "\"last_applied\"");
         assertThat(cli.run("--data-dir", data.toString(), "history").out()).contains("activated", "web");
@@ -163,6 +202,7 @@ class CliTest {
 
     @Test
     void pauseForMinutesUnpauseAndConfigSet() throws Exception {
+        bootstrapByHand();
         assertThat(cli.run("--data-dir", data.toString(), "pause", "--minutes", "30").out()).contains("paused (until 2026-03-01T12:30:00Z)");
         assertThat(cli.run("--data-dir", data.toString(), "pause", "--hours", "1", "--minutes", "3").code()).isEqualTo(2);
         assertThat(cli.run("--data-dir", data.toString(), "unpause").code()).isZero();

@@ -48,8 +48,8 @@ class CrashSafetyTest {
     private static final long SEED = Long.getLong("npcnix.kills.seed", 20_261_125L);
     /** How long any awaited state may take on a loaded machine. */
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "activate.lock", "tmp",
-            "report.json", "host-id");
+    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "poll.json", "stop.json", "activate.lock",
+            "follow.lock", "tmp", "report.json", "host-id");
 
     /** Where a kill lands, in the order a poll goes through them. */
     enum Moment { STARTING, DOWNLOADING, UNPACKING, ACTIVATING, RECORDING, SLEEPING }
@@ -134,7 +134,8 @@ class CrashSafetyTest {
             String when = "after kill " + kill + " (" + at + ")";
             for (String name : HostFiles.list(data)) {
                 if (!DATA_DIR_FILES.contains(name)) {
-                    assertThat(name).as("%s: a file in the data dir", when).matches("\\.(config\\.json|state\\.json|report\\.json|host-id)\\..*\\.tmp");
+                    assertThat(name).as("%s: a file in the data dir", when)
+                            .matches("\\.(config\\.json|state\\.json|poll\\.json|report\\.json|host-id)\\..*\\.tmp");
                     tornWrites.add(name);
                 }
             }

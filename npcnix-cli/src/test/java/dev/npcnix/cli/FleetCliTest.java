@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,21 @@ class FleetCliTest {
     }
 
     @Test
+    void badFleetOptionsAreRefusedBeforeFollowWritesAnything() throws IOException {
+        publish("v1");
+        String data = tmp.resolve("data-web-1").toString();
+        for (String[] bad : List.of(new String[] {"--host-id", "../etc"}, new String[] {"--report-interval", "0s"})) {
+            CliRunner.Result r = cli.run("--data-dir", data, "follow", "--once", "--remote", remote, "--configuration", "web",
+                    bad[0], bad[1]);
+            assertThat(r.code()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).startsWith("npcnix: " + (bad[0].equals("--host-id") ? "host id '../etc'" : "--report-interval 0s"))
+                    .hasLineCount(1);
+        }
+        assertThat(tmp.resolve("data-web-1").resolve("config.json")).doesNotExist();
+        assertThat(tmp.resolve("store/prod.npcnix.hosts")).doesNotExist();
+    }
+
+    @Test
     void fleetStatusShowsEveryHostAndExitsOneForAFailingOrSilentOne() throws IOException {
         publish("v1");
         assertThat(follow("web-1").code()).isZero();
@@ -67,8 +83,9 @@ class FleetCliTest {
         assertThat(follow("web-2").code()).isEqualTo(1);
         CliRunner.Result failing = run("fleet", "status", "--remote", remote);
         assertThat(failing.code()).isEqualTo(1);
-        assertThat(failing.out()).containsPattern("web-2 +web +[0-9a-f]{12} +failing +0s +nixos-rebuild exited 1")
-                .endsWith("2 hosts: 1 behind, 1 failing\n");
+        // the release failed here: quarantined, as npcnix status says on that host
+        assertThat(failing.out()).containsPattern("web-2 +web +[0-9a-f]{12} +quarantined +0s +nixos-rebuild exited 1")
+                .endsWith("2 hosts: 1 quarantined, 1 behind\n");
 
         cli.clock.advance(Duration.ofHours(5));
         CliRunner.Result silent = run("fleet", "status", "--remote", remote);

@@ -9,7 +9,6 @@ import dev.npcnix.store.Etag;
 import dev.npcnix.testing.LogCapture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,27 +60,12 @@ final class HostFiles {
 
     /** The size of this JVM's captured log now: pass it to {@link #logSince(long)}. */
     static long logMark() {
-        try {
-            Path f = LogCapture.file();
-            return Files.exists(f) ? Files.size(f) : 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LogCapture.mark();
     }
 
     /** What this JVM logged since {@code mark}. */
     static String logSince(long mark) {
-        Path f = LogCapture.file();
-        try {
-            if (!Files.exists(f)) {
-                return "";
-            }
-            byte[] all = Files.readAllBytes(f);
-            int from = (int) Math.min(mark, all.length);
-            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LogCapture.since(mark);
     }
 
     /** Prints a figure line to stdout (surefire keeps it in the class's {@code -output.txt}). */

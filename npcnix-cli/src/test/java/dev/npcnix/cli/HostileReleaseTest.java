@@ -47,7 +47,7 @@ class HostileReleaseTest {
     static final S3ServerExtension S3 = new S3ServerExtension();
 
     /** What a data dir may hold after a poll. */
-    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "activate.lock", "tmp",
+    private static final Set<String> DATA_DIR_FILES = Set.of("config.json", "state.json", "poll.json", "activate.lock", "follow.lock", "tmp",
             "report.json", "host-id");
     /** Where a host following {@code store/prod.npcnix} writes its report. */
     private static final String REPORTS = "store/prod.npcnix.hosts";

@@ -82,8 +82,8 @@ class HygieneTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(mode(data)).isEqualTo("rwx------");
         assertThat(mode(data.resolve("tmp"))).isEqualTo("rwx------");
-        assertThat(HostFiles.list(data)).containsExactlyInAnyOrder("config.json", "state.json", "activate.lock", "tmp");
-        for (String file : List.of("config.json", "state.json", "activate.lock")) {
+        assertThat(HostFiles.list(data)).containsExactlyInAnyOrder("config.json", "state.json", "poll.json", "activate.lock", "tmp");
+        for (String file : List.of("config.json", "state.json", "poll.json", "activate.lock")) {
             assertThat(mode(data.resolve(file))).as(file).isEqualTo("rw-------");
         }
         assertThat(HostFiles.list(data.resolve("tmp"))).isEmpty();

@@ -57,6 +57,23 @@ class JsonContractTest {
         assertGolden("history.json", run("--data-dir", data, "history", "--json"));
     }
 
+    @Test
+    void statusAndHistoryJsonAfterARollback() throws Exception {
+        dev.npcnix.testing.FakeNixosSystem system = dev.npcnix.testing.FakeNixosSystem.install(tmp.resolve("system"));
+        cli.env(system.env());
+        run("publish", "--src", flake.toString(), "--remote", remote);
+        String[] follow = {"--data-dir", data, "follow", "--once", "--remote", remote, "--configuration", "web", "--health-systemd",
+            "--health-command", system.healthCommand()};
+        run(follow);
+        dev.npcnix.testing.FakeNixosSystem.behave(flake, dev.npcnix.testing.FakeNixosSystem.Behaviour.COMMAND_FAILS);
+        run("publish", "--src", flake.toString(), "--remote", remote);
+        CliRunner.Result rolledBack = cli.run(follow);
+        assertThat(rolledBack.code()).as(rolledBack.err()).isEqualTo(1);
+
+        assertGolden("status-rolled-back.json", run("--data-dir", data, "status", "--json"));
+        assertGolden("history-rolled-back.json", run("--data-dir", data, "history", "--json"));
+    }
+
     private String run(String... args) {
         CliRunner.Result r = cli.run(args);
         assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();

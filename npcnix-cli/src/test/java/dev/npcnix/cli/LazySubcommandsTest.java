@@ -45,6 +45,7 @@ class LazySubcommandsTest {
     void aDataDirNamedLikeASubcommandIsNotTakenForOne() {
         Path data = tmp.resolve("pause");
         assertThat(cli.run("--data-dir", data.toString(), "config", "set", "remote", "file:///srv/x.npcnix").code()).isZero();
+        assertThat(cli.run("--data-dir", data.toString(), "config", "set", "configuration", "web").code()).isZero();
         CliRunner.Result r = cli.run("--data-dir", data.toString(), "status");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("file:///srv/x.npcnix");

@@ -3,6 +3,7 @@ package dev.npcnix.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.npcnix.testing.FakeNixosSystem;
 import dev.npcnix.testing.NixFlakes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,49 @@ class RealNixEndToEndTest {
         assertThat(record).doesNotExist();
         CliRunner.Result status = cli.run("--data-dir", data.toString(), "status");
         assertThat(status.out()).contains("quarantined:").contains("nixos-rebuild exited 1");
+    }
+
+    /**
+     * Safe activation with real Nix: toplevels built by {@code nix build --offline} carry a recording
+     * {@code switch-to-configuration}, the host is a temporary system ({@link FakeNixosSystem}). A release
+     * whose check fails ends with the previous toplevel re-activated and the profile unchanged.
+     */
+    @Test
+    void aReleaseWhoseCheckFailsEndsWithThePreviousToplevelReactivatedAndTheProfileUnchanged() throws Exception {
+        try (FakeNixosSystem system = FakeNixosSystem.install(tmp.resolve("system"))) {
+            Map<String, String> env = new HashMap<>(cli.env);
+            env.putAll(system.env());
+            env.put("NPCNIX_NIXOS_REBUILD", NixFlakes.installBuildingRebuild(tmp.resolve("bin")).toString());
+            cli.env(env);
+            String[] follow = {"--data-dir", data.toString(), "follow", "--once", "--remote", remote, "--configuration", "web",
+                "--health-command", system.healthCommand(), "--health-settle", "0s"};
+
+            Path flake = NixFlakes.systemFlake(tmp.resolve("flake"), "web", 1, false);
+            assertThat(cli.run("publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+            CliRunner.Result first = cli.run(follow);
+            assertThat(first.code()).as(first.err()).isZero();
+            Path good = system.profileToplevel();
+            assertThat(good.toString()).startsWith("/nix/store/").endsWith("-nixos-system-web");
+            assertThat(system.profileGeneration()).isEqualTo(2);
+
+            NixFlakes.systemFlake(flake, "web", 2, true);
+            assertThat(cli.run("publish", "--src", flake.toString(), "--remote", remote).code()).isZero();
+            CliRunner.Result second = cli.run(follow);
+
+            assertThat(second.code()).as(second.err()).isEqualTo(1);
+            List<String> built = Files.readAllLines(record);
+            assertThat(built).hasSize(2);
+            assertThat(built.get(1)).startsWith("test web /nix/store/");
+            Path bad = Path.of(built.get(1).split(" ")[2]);
+            assertThat(bad.resolve("command-fails")).exists();
+            assertThat(system.events()).containsSubsequence("switch-to-configuration test " + bad,
+                    "switch-to-configuration test " + good);
+            assertThat(system.current()).as("the previous toplevel runs again").isEqualTo(good);
+            assertThat(system.profileGeneration()).as("the profile unchanged").isEqualTo(2);
+            assertThat(system.profileToplevel()).isEqualTo(good);
+            assertThat(system.bootDefault()).isEqualTo(good);
+            assertThat(cli.run("--data-dir", data.toString(), "history").out()).contains("rolled back");
+        }
     }
 
     @Test

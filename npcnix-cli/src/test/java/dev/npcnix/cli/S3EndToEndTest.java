@@ -114,7 +114,11 @@ class S3EndToEndTest {
         cli.run("--data-dir", data, "config", "set", "configuration", "web");
         cli.run("--data-dir", data, "pause");
         server.resetTraffic();
-        // a paused one-shot keeps waiting: let the daemon run three polls, then unpause from its sleeper
+        // a one-shot poll of a paused host answers at once
+        CliRunner.Result once = followOnce();
+        assertThat(once.code()).isZero();
+        assertThat(once.err()).contains("npcnix: paused: not polling (npcnix unpause resumes)");
+        // --once=activate waits it out: let it run three polls, then unpause from its sleeper
         int[] sleeps = {0};
         cli.sleeper = d -> {
             cli.clock.advance(d);
@@ -125,7 +129,12 @@ class S3EndToEndTest {
                 cli.run("--data-dir", data, "unpause");
             }
         };
-        assertThat(followOnce().code()).isZero();
+        CliRunner.Result activate = cli.run("--data-dir", data, "follow", "--once=activate");
+        assertThat(activate.code()).as(activate.err()).isZero();
+        // the release, and once per new release the unsigned remote's rollout file (none here: applied at once)
+        assertThat(server.traffic().requests()).as("requests of the one-shot poll and the paused ones, besides the host's reports")
+                .filteredOn(r -> !(r.startsWith("PUT ") && r.contains(".hosts/")))
+                .satisfiesExactly(r -> assertThat(r).endsWith("/prod.npcnix"), r -> assertThat(r).endsWith("/prod.npcnix.rollout.json"));
         assertThat(rebuild.invocations()).hasSize(1);
     }
 
@@ -172,7 +181,13 @@ class S3EndToEndTest {
             cli.clock.advance(d);
             sleeps[0]++;
         };
-        CliRunner.Result r = followOnce("--remote", remote, "--configuration", "web");
+        CliRunner.Result once = followOnce("--remote", remote, "--configuration", "web");
+        assertThat(once.code()).as("--once is one poll: the truncated download is its answer").isEqualTo(1);
+        assertThat(once.err()).endsWith("npcnix: remote " + remote + ": download ended after 100 of 397 bytes\n");
+        assertThat(rebuild.invocations()).isEmpty();
+
+        server.truncateNextResponseBody(100);
+        CliRunner.Result r = cli.run("--data-dir", data, "follow", "--once=activate");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(sleeps[0]).as("retried after the truncated download").isEqualTo(1);
         assertThat(rebuild.invocations()).hasSize(1);

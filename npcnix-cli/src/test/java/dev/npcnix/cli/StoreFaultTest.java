@@ -136,8 +136,8 @@ class StoreFaultTest {
             }
         };
         long mark = HostFiles.logMark();
-        // --once stops with 1 at the first deterministic failure or quarantine: only transient ones go on
-        CliRunner.Result r = host.run("--data-dir", data.toString(), "-v", "follow", "--once");
+        // --once=activate, as the systemd unit runs it: every failure is waited out until the activation
+        CliRunner.Result r = host.run("--data-dir", data.toString(), "-v", "follow", "--once=activate");
         String log = HostFiles.logSince(mark);
         bait.close();
 
@@ -148,7 +148,9 @@ class StoreFaultTest {
                     .isGreaterThanOrEqualTo(MIN_SLEEP_SECS * 1000 / 2 << i);
         }
         assertThat(sleeps.get(FAILING_POLLS - 1)).as("the backoff grows: %s", sleeps).isGreaterThan(sleeps.get(0));
-        assertThat(log).as("the failure is logged as a failed poll").contains("poll of " + remote + " failed: remote " + remote);
+        assertThat(log).as("the failure is logged as a failed poll, with the next try")
+                .containsPattern("ERROR \\[[^]]+\\] dev.npcnix.daemon.FollowLoop - poll failed: remote " + java.util.regex.Pattern.quote(remote)
+                        + ": .*; next try in \\d+s \\(at ");
         assertThat(log).doesNotContain("quarantined (publish a fix");
         if (fault == Fault.CORRUPT_BODY) {
             assertThat(log).contains("content does not match its ETag");

@@ -1,5 +1,6 @@
 package dev.npcnix.fleet;
 
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
@@ -35,7 +36,7 @@ public final class FleetView {
     }
 
     /** One host's row. {@code problem} is set for a report that could not be read. */
-    public record Row(HostId hostId, HostReport report, HostCondition state, Duration age, String problem) {
+    public record Row(HostId hostId, HostReport report, HostStatus.State state, Duration age, String problem) {
     }
 
     /** What {@link #read} saw, and when. */
@@ -45,9 +46,9 @@ public final class FleetView {
         }
 
         /** How many hosts are in each state (every state, zeros included). */
-        public Map<HostCondition, Integer> counts() {
-            Map<HostCondition, Integer> counts = new EnumMap<>(HostCondition.class);
-            for (HostCondition c : HostCondition.values()) {
+        public Map<HostStatus.State, Integer> counts() {
+            Map<HostStatus.State, Integer> counts = new EnumMap<>(HostStatus.State.class);
+            for (HostStatus.State c : HostStatus.State.values()) {
                 counts.put(c, 0);
             }
             rows.forEach(r -> counts.merge(r.state(), 1, Integer::sum));
@@ -61,7 +62,7 @@ public final class FleetView {
 
         /** Whether every host applied the remote's current release (and there is at least one host). */
         public boolean converged() {
-            return !rows.isEmpty() && rows.stream().allMatch(r -> r.state() == HostCondition.IN_SYNC);
+            return !rows.isEmpty() && rows.stream().allMatch(r -> r.state() == HostStatus.State.IN_SYNC);
         }
     }
 
@@ -108,17 +109,17 @@ public final class FleetView {
         try {
             stored = store.read(object, MAX_REPORT_BYTES);
         } catch (dev.npcnix.store.StoreException e) {
-            return new Row(id, null, HostCondition.SILENT, age(listed, now), "report unreadable: " + e.getMessage());
+            return new Row(id, null, HostStatus.State.SILENT, age(listed, now), "report unreadable: " + e.getMessage());
         }
         if (stored.isEmpty()) { // removed since the listing: a host taken out of the fleet
-            return new Row(id, null, HostCondition.SILENT, age(listed, now), "report removed while reading");
+            return new Row(id, null, HostStatus.State.SILENT, age(listed, now), "report removed while reading");
         }
         try {
             HostReport report = HostReportJson.read(stored.get().content());
             return new Row(report.hostId(), report, HostCondition.inFleet(report, current, now),
                     Duration.between(report.reportedAt(), now), null);
         } catch (IOException | IllegalArgumentException e) {
-            return new Row(id, null, HostCondition.SILENT, age(listed, now),
+            return new Row(id, null, HostStatus.State.SILENT, age(listed, now),
                     "report " + object + " is not a report: " + HostReport.cut(e.getMessage()));
         }
     }

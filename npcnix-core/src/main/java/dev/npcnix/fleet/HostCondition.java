@@ -1,115 +1,36 @@
 package dev.npcnix.fleet;
 
-import dev.npcnix.follow.PollOutcome;
-import dev.npcnix.state.HostState;
-import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A host's state in one word, as its report says it and as {@code fleet status} shows it. The host
- * decides the words it can know ({@link #ofHost}); the fleet view adds what only a reader knows: whether
- * the applied release is the remote's current one ({@code behind}) and whether the host still reports
- * ({@code silent}, {@link #inFleet}).
+ * What a reader of reports adds to the state word a host reported. The host says its own word with the
+ * one classification, {@link HostStatus#of} (the same inputs {@code npcnix status} reads); only a reader
+ * knows whether the host still reports ({@link HostStatus.State#SILENT}) and whether the release it
+ * applied is the remote's current one now ({@link HostStatus.State#BEHIND}, {@link #inFleet}).
  */
-public enum HostCondition {
-    /** The host applied the release the remote holds. */
-    IN_SYNC,
-    /** The remote holds a release this host has not applied yet (it will at its next poll). */
-    BEHIND,
-    /** A staged rollout holds the remote's release back: this host's wave is not open yet, or the rollout is halted. */
-    WAITING,
-    /** An activation is running now. */
-    ACTIVATING,
-    /** The last poll failed: the store, the download, the release or its activation. */
-    FAILING,
-    /** The remote's release failed its health checks here and was rolled back (safe activation). */
-    ROLLED_BACK,
-    /** The remote's release failed here before and is skipped until a new one or {@code npcnix retry}. */
-    QUARANTINED,
-    /** Paused by {@code npcnix pause}. */
-    PAUSED,
-    /** A new generation waits for a reboot (safe activation's reboot window). */
-    REBOOT_PENDING,
-    /** The host's report is overdue: it stopped, lost its store, or cannot write. */
-    SILENT,
-    /** No remote or configuration set yet. */
-    NOT_BOOTSTRAPPED;
-
-    /** As JSON has it: {@code in_sync}. */
-    public String json() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** As people read it: {@code in sync}. */
-    public String words() {
-        return json().replace('_', ' ');
-    }
-
-    /** From {@link #json()} (or the words); null for null. */
-    public static HostCondition parse(String text) {
-        return text == null ? null : valueOf(text.strip().replace(' ', '_').toUpperCase(Locale.ROOT));
-    }
-
-    /** Whether {@code fleet status} exits 1 for a host in this state: the fleet is not converging on the release. */
-    public boolean isFailure() {
-        return this == FAILING || this == ROLLED_BACK || this == QUARANTINED || this == SILENT;
-    }
-
-    /**
-     * What the host knows of itself after a poll ({@code last}, empty before the first one).
-     *
-     * @param activating an activation is running
-     */
-    public static HostCondition ofHost(Settings settings, HostState state, Optional<PollOutcome> last, boolean activating,
-            Instant now) {
-        if (settings.remote().isEmpty() || settings.configuration().isEmpty()) {
-            return NOT_BOOTSTRAPPED;
-        }
-        if (activating) {
-            return ACTIVATING;
-        }
-        if (settings.pauseAt(now).isPresent()) {
-            return PAUSED;
-        }
-        if (last.isPresent() && last.get() instanceof PollOutcome.Failed) {
-            return FAILING;
-        }
-        if (state.rollout() != null && state.rollout().remote().equals(settings.remote().get())
-                && state.rollout().configuration().equals(settings.configuration().get())) {
-            return WAITING;
-        }
-        HostState.LastSeen seen = state.lastSeen();
-        if (seen != null && seen.isFor(settings.remote().get(), settings.configuration().get()) && seen.etag() != null) {
-            Optional<HostState.Attempt> attempt = state.lastAttempt();
-            if (attempt.isPresent() && attempt.get().result() == HostState.Result.ROLLED_BACK
-                    && seen.etag().equals(attempt.get().etag())) {
-                return ROLLED_BACK;
-            }
-            if (state.quarantineFor(seen.remote(), seen.etag(), null, seen.configuration()).isPresent()) {
-                return QUARANTINED;
-            }
-        }
-        return IN_SYNC;
+public final class HostCondition {
+    private HostCondition() {
     }
 
     /**
      * What a reader of the report sees: {@code silent} when the report is older than
      * {@link #silentAfter} its host's report interval, {@code behind} when the host thinks it is in sync but
-     * applied another release than the remote's {@code current} one.
+     * applied another release than the remote's {@code current} one; otherwise the host's own word.
      */
-    public static HostCondition inFleet(HostReport report, Optional<Etag> current, Instant now) {
+    public static HostStatus.State inFleet(HostReport report, Optional<Etag> current, Instant now) {
         if (Duration.between(report.reportedAt(), now).compareTo(silentAfter(report.reportInterval())) > 0) {
-            return SILENT;
+            return HostStatus.State.SILENT;
         }
-        if (report.state() == IN_SYNC || report.state() == BEHIND) {
+        if (report.state() == HostStatus.State.IN_SYNC || report.state() == HostStatus.State.BEHIND) {
             if (current.isEmpty()) {
                 return report.state();
             }
-            return report.applied() != null && current.get().equals(report.applied().release().etag()) ? IN_SYNC : BEHIND;
+            return report.applied() != null && current.get().equals(report.applied().release().etag())
+                    ? HostStatus.State.IN_SYNC : HostStatus.State.BEHIND;
         }
         return report.state();
     }

@@ -2,6 +2,7 @@ package dev.npcnix.fleet;
 
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.ErrorClass;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ public record HostReport(
         HostId hostId,
         RemoteUri remote,
         ConfigurationName configuration,
-        HostCondition state,
+        HostStatus.State state,
         Applied applied,
         ReleaseRef target,
         LastPoll lastPoll,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.ErrorClass;
 import dev.npcnix.json.Json;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
@@ -122,7 +123,7 @@ public final class HostReportJson {
                 new HostId(id),
                 remote == null ? null : RemoteUri.parse(remote),
                 configuration(o),
-                state == null ? HostCondition.IN_SYNC : parseState(state),
+                state == null ? HostStatus.State.IN_SYNC : parseState(state),
                 applied == null ? null : new HostReport.Applied(release(applied), configuration(applied), Json.instant(applied, "at")),
                 target == null ? null : release(target),
                 poll == null ? null : new HostReport.LastPoll(Json.text(poll, "outcome"),
@@ -142,9 +143,9 @@ public final class HostReportJson {
                 requireInstant(o, "reported_at"));
     }
 
-    private static HostCondition parseState(String state) {
+    private static HostStatus.State parseState(String state) {
         try {
-            return HostCondition.parse(state);
+            return HostStatus.State.parse(state);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("state: unknown value '" + state + "'", e);
         }

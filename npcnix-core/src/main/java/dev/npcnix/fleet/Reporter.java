@@ -2,10 +2,13 @@ package dev.npcnix.fleet;
 
 import dev.npcnix.NpcnixException;
 import dev.npcnix.follow.PollOutcome;
+import dev.npcnix.state.Daemon;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
+import dev.npcnix.state.LastPoll;
 import dev.npcnix.state.Pause;
 import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,9 @@ public final class Reporter {
     /** The links to the running and booted system (overridable for tests, as safe activation's are). */
     public static final String CURRENT_SYSTEM_ENV = "NPCNIX_CURRENT_SYSTEM";
     public static final String BOOTED_SYSTEM_ENV = "NPCNIX_BOOTED_SYSTEM";
+
+    /** The daemon a report speaks for: this process (asking {@code follow.lock} from inside it would release the lock). */
+    private static final Daemon SELF = new Daemon.Running(OptionalLong.of(ProcessHandle.current().pid()));
 
     private final DataDir dataDir;
     private final RemoteStores stores;
@@ -123,7 +130,7 @@ public final class Reporter {
             }
             object = reportOf(remote);
             Instant now = clock.instant();
-            HostReport report = build(settings, dataDir.loadState(), activating, now);
+            HostReport report = build(settings, dataDir.loadState(), dataDir.loadLastPoll(), activating, now);
             byte[] timeless = HostReportJson.write(report.at(null));
             loadLastWritten();
             boolean changed = lastTimeless == null || !Arrays.equals(timeless, lastTimeless);
@@ -135,7 +142,7 @@ public final class Reporter {
             store.write(object, bytes, CONTENT_TYPE, RemoteStore.Condition.NONE);
             lastTimeless = timeless;
             lastWrittenAt = now;
-            log.debug("report {} written ({}, {})", object, report.state().words(), changed ? "changed" : "heartbeat");
+            log.debug("report {} written ({}, {})", object, report.state().label(), changed ? "changed" : "heartbeat");
             if (failing) {
                 log.info("report {} written again", object);
                 failing = false;
@@ -174,8 +181,12 @@ public final class Reporter {
         }
     }
 
-    /** The report for the host as its files say now. */
-    HostReport build(Settings settings, HostState state, boolean activating, Instant now) {
+    /**
+     * The report for the host as its files say now. Its state word is {@link HostStatus#of} of the same
+     * files {@code npcnix status} reads ({@code config.json}, {@code state.json}, {@code poll.json}, which the
+     * poll step wrote before its observers run); the daemon is this process.
+     */
+    HostReport build(Settings settings, HostState state, Optional<LastPoll> lastPoll, boolean activating, Instant now) {
         RemoteUri remote = settings.remote().orElseThrow();
         Optional<Pause> pause = settings.pauseAt(now);
         HostReport.Applied applied = null;
@@ -205,7 +216,7 @@ public final class Reporter {
             quarantined = quarantined.subList(quarantined.size() - HostReport.MAX_QUARANTINED, quarantined.size());
         }
         return new HostReport(hostId, remote, settings.configuration().orElse(null),
-                HostCondition.ofHost(settings, state, last, activating, now), applied, target, lastError, attempt, quarantined,
+                HostStatus.of(settings, state, lastPoll, SELF, activating, now).state(), applied, target, lastError, attempt, quarantined,
                 pause.isPresent(), pause.filter(p -> p instanceof Pause.Until).map(p -> ((Pause.Until) p).until()).orElse(null),
                 generations(), version, interval, now);
     }

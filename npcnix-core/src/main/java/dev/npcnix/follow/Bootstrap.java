@@ -3,6 +3,7 @@ package dev.npcnix.follow;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.NpcnixException;
 import dev.npcnix.StateException;
+import dev.npcnix.local.Durations;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import java.time.Clock;
@@ -68,6 +69,7 @@ public final class Bootstrap {
 
     private PollOutcome untilApplied(ConfigurationName configuration, Instant deadline) throws InterruptedException {
         int failures = 0;
+        Duration lastWait = Duration.ZERO;
         while (true) {
             PollOutcome outcome = follower.pollOnce(Optional.of(configuration));
             if (outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Unchanged) {
@@ -96,16 +98,22 @@ public final class Bootstrap {
             failures++;
             Instant now = clock.instant();
             if (!now.isBefore(deadline)) {
-                log.error("bootstrap: giving up after {} tries", failures);
+                log.warn("bootstrap: giving up after {} tries: {}", failures, failed.summary());
                 throw failed.error();
             }
+            // Never shorter than the wait before: the operator reading the log sees it grow, up to the cap.
             Duration wait = Schedule.backoff(dataDir.loadSettings(), failures, random);
+            if (wait.compareTo(lastWait) < 0) {
+                wait = lastWait;
+            }
             Duration left = Duration.between(now, deadline);
             if (wait.compareTo(left) > 0) {
-                wait = left;
+                wait = left; // the last try comes at the deadline
             }
-            progress.accept("bootstrap: waiting for " + failed.error().getMessage() + "; trying again in "
-                    + wait.toSeconds() + " s (gives up in " + left.toMinutes() + " min)");
+            lastWait = wait;
+            // The normal first boot of a fleet that booted before CI published: a warning, said once per wait.
+            log.warn("bootstrap: waiting for {}: {}; trying again in {} (gives up in {})", configuration, failed.summary(),
+                    Durations.format(wait), Durations.format(left));
             sleeper.sleep(wait);
         }
     }

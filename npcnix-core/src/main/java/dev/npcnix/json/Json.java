@@ -2,7 +2,9 @@ package dev.npcnix.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reading and writing JSON with Jackson's streaming API only ({@link #FACTORY}). {@link #parse} reads a
@@ -85,19 +90,104 @@ public final class Json {
         }
     }
 
-    /** The document's value; a syntax error, trailing garbage or an empty document is an IOException. */
+    /**
+     * A document that is not JSON, said for people: where (line and column, from 1) and what was found
+     * there, in words rather than the parser's ({@code unexpected 'x'}, {@code the document ends early}).
+     */
+    public static final class Malformed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private static final Pattern UNEXPECTED_CHAR = Pattern.compile("Unexpected character \\('(.+?)' \\(code");
+        private static final Pattern UNRECOGNIZED = Pattern.compile("Unrecognized token '([^']{0,40})");
+
+        private final long line;
+        private final long column;
+
+        Malformed(long line, long column, String reason, Throwable cause) {
+            super("not valid JSON at line " + line + ", column " + column + ": " + reason, cause);
+            this.line = line;
+            this.column = column;
+        }
+
+        public long line() {
+            return line;
+        }
+
+        public long column() {
+            return column;
+        }
+
+        static Malformed of(JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            return new Malformed(at == null ? 1 : Math.max(1, at.getLineNr()), at == null ? 1 : Math.max(1, at.getColumnNr()),
+                    reason(e.getOriginalMessage()), e);
+        }
+
+        private static String reason(String parser) {
+            String m = parser == null ? "" : parser;
+            Matcher c = UNEXPECTED_CHAR.matcher(m);
+            if (c.find()) {
+                return "unexpected '" + c.group(1) + "'";
+            }
+            Matcher t = UNRECOGNIZED.matcher(m);
+            if (t.find()) {
+                return "unexpected '" + t.group(1) + "'";
+            }
+            if (m.contains("end-of-input")) {
+                return "the document ends early";
+            }
+            if (m.contains("Illegal unquoted character")) {
+                return "a control character inside a string";
+            }
+            if (m.contains("CTRL-CHAR")) {
+                return "a control character";
+            }
+            if (m.contains("Invalid UTF-8")) {
+                return "not UTF-8 text";
+            }
+            return "malformed";
+        }
+    }
+
+    /**
+     * The document's value; a syntax error, trailing garbage or an empty document is a {@link Malformed}
+     * naming the line and column.
+     */
     public static Object parse(byte[] bytes) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                throw new IOException("empty document");
+                throw new Malformed(1, 1, "the document is empty", null);
             }
             Object value = value(p, first);
             if (p.nextToken() != null) {
-                throw new IOException("unexpected content after the document at " + p.currentLocation());
+                JsonLocation at = p.currentTokenLocation();
+                throw new Malformed(at.getLineNr(), at.getColumnNr(), "unexpected content after the document", null);
             }
             return value;
+        } catch (JsonProcessingException e) {
+            throw Malformed.of(e);
         }
+    }
+
+    /**
+     * Where {@code field} first appears as a key in {@code doc} ({@code "line 3, column 5"}), to point at a
+     * field whose value is wrong; empty when it does not appear.
+     */
+    public static Optional<String> locate(byte[] doc, String field) {
+        String text = new String(doc, StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\"\\s*:").matcher(text);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < m.start(); i++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return Optional.of("line " + line + ", column " + (m.start() - lineStart + 1));
     }
 
     private static Object value(JsonParser p, JsonToken t) throws IOException {
@@ -133,7 +223,10 @@ public final class Json {
             case VALUE_NULL -> {
                 return null;
             }
-            default -> throw new IOException("unexpected " + t + " at " + p.currentLocation());
+            default -> {
+                JsonLocation at = p.currentTokenLocation();
+                throw new Malformed(at.getLineNr(), at.getColumnNr(), "unexpected " + p.getText(), null);
+            }
         }
     }
 

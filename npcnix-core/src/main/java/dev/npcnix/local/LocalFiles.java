@@ -54,6 +54,20 @@ public final class LocalFiles {
      */
     public static BasicFileAttributes writeAtomically(Path target, Optional<Set<PosixFilePermission>> permissions,
             Content content) throws IOException {
+        return replace(target, permissions, content, true);
+    }
+
+    /**
+     * As {@link #writeAtomically}, without the fsyncs: readers see the old file or the new one, but a crash
+     * may lose the new one (or, on some file systems, leave it empty). For a record rewritten so often that
+     * syncing it would cost more than losing it (the last poll).
+     */
+    public static void replace(Path target, Optional<Set<PosixFilePermission>> permissions, byte[] content) throws IOException {
+        replace(target, permissions, out -> out.write(content), false);
+    }
+
+    private static BasicFileAttributes replace(Path target, Optional<Set<PosixFilePermission>> permissions,
+            Content content, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = dir.resolve("." + target.getFileName() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
@@ -64,20 +78,25 @@ public final class LocalFiles {
         try {
             try (FileChannel ch = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
                 content.writeTo(Channels.newOutputStream(ch));
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
-            if (posix) {
-                // exactly these, whatever the umask; only now that the content is complete
+            // exactly these, whatever the umask; only now that the content is complete. A record that is
+            // not durable and wants the temp file's own 0600 skips it: the umask can only take bits away.
+            if (posix && (durable || !permissions.filter(PRIVATE::equals).isPresent())) {
                 Files.setPosixFilePermissions(temp, permissions.orElseGet(LocalFiles::newFilePermissions));
             }
-            BasicFileAttributes written = Files.readAttributes(temp, BasicFileAttributes.class);
+            BasicFileAttributes written = durable ? Files.readAttributes(temp, BasicFileAttributes.class) : null;
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             moved = true;
-            fsyncDirectory(dir);
+            if (durable) {
+                fsyncDirectory(dir);
+            }
             return written;
         } finally {
             if (!moved) {

@@ -3,8 +3,11 @@ package dev.npcnix.state;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.ErrorClass;
 import dev.npcnix.activate.Operation;
+import dev.npcnix.health.CheckResult;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
+import dev.npcnix.system.Generation;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +16,9 @@ import java.util.Optional;
 
 /**
  * What only we track, {@code state.json}: recent activation attempts, quarantined releases, the highest
- * release sequence number accepted (anti-downgrade), and the release last looked at (so a poll asks the
- * store only for something newer). Immutable; {@code with*} return new values.
+ * release sequence number accepted (anti-downgrade), the release last looked at (so a poll asks the
+ * store only for something newer), and for safe activation: the trial in progress, the last health-check
+ * results and this boot's verdict. Immutable; {@code with*} return new values.
  *
  * @param history the most recent attempts, oldest first, at most {@link #MAX_HISTORY}
  * @param quarantined releases that failed deterministically and are not tried again until a new release
@@ -22,24 +26,28 @@ import java.util.Optional;
  * @param highestSequence highest manifest sequence number accepted; 0 when none
  * @param lastSeen the release last fetched and dealt with (applied, quarantined, or equal to the applied
  *     one); null when none
+ * @param pending the trial (or reboot) in progress, written before it starts; null when none
+ * @param checks the last health-check results, one per check; empty when none ran
+ * @param bootCheck what the checks said about this boot (or the last one assessed); null when never
  * @param rollout the release held by a staged rollout's gate, kept unpacked and verified in the data dir;
  *     null when none
  */
 public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen,
-        Gated rollout) {
+        Pending pending, List<CheckResult> checks, BootCheck bootCheck, Gated rollout) {
     public static final int MAX_HISTORY = 50;
 
     public HostState {
         history = history == null ? List.of() : List.copyOf(history);
         quarantined = quarantined == null ? List.of() : List.copyOf(quarantined);
+        checks = checks == null ? List.of() : List.copyOf(checks);
     }
 
     public HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
-        this(history, quarantined, highestSequence, lastSeen, null);
+        this(history, quarantined, highestSequence, lastSeen, null, List.of(), null, null);
     }
 
     public static HostState empty() {
-        return new HostState(List.of(), List.of(), 0, null, null);
+        return new HostState(List.of(), List.of(), 0, null, null, List.of(), null, null);
     }
 
     /**
@@ -69,8 +77,12 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         }
     }
 
-    /** How an attempt ended. {@code ROLLED_BACK} is for safe activation (a release that failed its checks). */
-    public enum Result { ACTIVATED, FAILED, ROLLED_BACK }
+    /**
+     * How an attempt ended. {@code ROLLED_BACK}: applied, failed its checks (or its activation), and the
+     * previous generation is running again; {@code ROLLBACK_FAILED}: the same, but re-activating the
+     * previous generation failed too (an operator must look).
+     */
+    public enum Result { ACTIVATED, FAILED, ROLLED_BACK, ROLLBACK_FAILED }
 
     /**
      * One try to apply a release.
@@ -78,9 +90,103 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
      * @param sha256 hex SHA-256 of the packed release; null when it was refused before it was read
      * @param errorClass for failures, null otherwise
      * @param message the failure's one-line message, null otherwise
+     * @param checks the health checks' results that decided it; empty without checks
+     * @param stopRequested an {@code interrupted} attempt whose stop the daemon saw requested (a SIGTERM or
+     *     shutdown): it never counts against the release, unlike one found only afterwards
      */
     public record Attempt(Instant startedAt, long durationMillis, RemoteUri remote, Etag etag, String sha256,
-            ConfigurationName configuration, Operation operation, Result result, ErrorClass errorClass, String message) {
+            ConfigurationName configuration, Operation operation, Result result, ErrorClass errorClass, String message,
+            List<CheckResult> checks, boolean stopRequested) {
+        public Attempt {
+            checks = checks == null ? List.of() : List.copyOf(checks);
+        }
+
+        /** An attempt that no requested stop cut short. */
+        public Attempt(Instant startedAt, long durationMillis, RemoteUri remote, Etag etag, String sha256,
+                ConfigurationName configuration, Operation operation, Result result, ErrorClass errorClass, String message,
+                List<CheckResult> checks) {
+            this(startedAt, durationMillis, remote, etag, sha256, configuration, operation, result, errorClass, message, checks,
+                    false);
+        }
+
+        /** An attempt without health checks. */
+        public Attempt(Instant startedAt, long durationMillis, RemoteUri remote, Etag etag, String sha256,
+                ConfigurationName configuration, Operation operation, Result result, ErrorClass errorClass, String message) {
+            this(startedAt, durationMillis, remote, etag, sha256, configuration, operation, result, errorClass, message, List.of());
+        }
+    }
+
+    /**
+     * A trial (or a reboot it needs) in progress, written atomically before each step that changes the
+     * system, so a kill, a stop or a reboot at any moment is reconciled at the next start.
+     *
+     * @param sequence the release's signed sequence number; 0 when unsigned
+     * @param bootId the boot the record was written in: a different one at the next start means a reboot happened
+     * @param previous the profile's generation before the trial: what a rollback re-activates
+     * @param previousCurrent the running system before the trial
+     * @param trial the release's system toplevel, once known (read from the current-system link after the trial)
+     * @param failing the checks that failed, once a rollback is decided
+     * @param reason why the rollback was decided, once it is
+     * @param reboots reboots asked for this release (at most one forward, one back)
+     */
+    public record Pending(Phase phase, RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration,
+            Operation operation, long sequence, Instant startedAt, String bootId, Generation previous, Path previousCurrent,
+            Path trial, List<String> failing, String reason, int reboots) {
+        public Pending {
+            Objects.requireNonNull(phase, "phase");
+            failing = failing == null ? List.of() : List.copyOf(failing);
+        }
+
+        /** Where a trial is. */
+        public enum Phase {
+            /** {@code nixos-rebuild test} (or {@code boot}) is about to run or running. */
+            TRIAL,
+            /** The release's system runs, not yet committed; the checks decide. */
+            CHECKING,
+            /** The checks passed; the profile and the boot entry are being set to the trial system. */
+            COMMITTING,
+            /** The checks failed; the previous generation is being re-activated. */
+            ROLLING_BACK,
+            /** Committed; a reboot into it is due (or pending until the window), then the checks run again. */
+            REBOOT,
+            /** The checks failed after the reboot; the boot default is back on the previous generation and a reboot is due. */
+            ROLLBACK_REBOOT
+        }
+
+        public Pending withPhase(Phase next) {
+            return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
+                    previousCurrent, trial, failing, reason, reboots);
+        }
+
+        public Pending withTrial(Path toplevel) {
+            return new Pending(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
+                    previousCurrent, toplevel, failing, reason, reboots);
+        }
+
+        /** A rollback decided: the failing checks and why. */
+        public Pending failed(Phase next, List<String> failingChecks, String why) {
+            return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
+                    previousCurrent, trial, failingChecks, why, reboots);
+        }
+
+        /** A reboot is being asked for from boot {@code inBoot}. */
+        public Pending rebooting(Phase next, String inBoot) {
+            return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, inBoot, previous,
+                    previousCurrent, trial, failing, reason, reboots + 1);
+        }
+
+        /** The same record, now known in boot {@code inBoot} (nothing asked of the system since). */
+        public Pending inBoot(String inBoot) {
+            return new Pending(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, inBoot, previous,
+                    previousCurrent, trial, failing, reason, reboots);
+        }
+    }
+
+    /**
+     * The checks' verdict on one boot: the boot of a new generation is good only if they passed
+     * ({@code npcnix check --boot}, ordered before {@code boot-complete.target}, waits for it).
+     */
+    public record BootCheck(String bootId, Path system, boolean passed, Instant at) {
     }
 
     /** A release (by ETag and content hash) that must not be tried again for {@code configuration}. */
@@ -107,7 +213,7 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (h.size() > MAX_HISTORY) {
             h.remove(0);
         }
-        return new HostState(h, quarantined, highestSequence, lastSeen, rollout);
+        return new HostState(h, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
     }
 
     public HostState withQuarantine(Quarantine q) {
@@ -117,25 +223,51 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (qs.size() > MAX_HISTORY) {
             qs.remove(0);
         }
-        return new HostState(history, qs, highestSequence, lastSeen, rollout);
+        return new HostState(history, qs, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
     }
 
     /** Forgets every quarantine and the last seen release: the next poll downloads and tries again. */
     public HostState withoutQuarantine() {
-        return new HostState(history, List.of(), highestSequence, null, rollout);
+        return new HostState(history, List.of(), highestSequence, null, pending, checks, bootCheck, rollout);
     }
 
     public HostState withLastSeen(LastSeen seen) {
-        return new HostState(history, quarantined, highestSequence, seen, rollout);
+        return new HostState(history, quarantined, highestSequence, seen, pending, checks, bootCheck, rollout);
     }
 
     public HostState withHighestSequence(long sequence) {
-        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, rollout);
+        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, pending, checks, bootCheck, rollout);
+    }
+
+    /** The trial in progress; null clears it. */
+    public HostState withPending(Pending next) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, next, checks, bootCheck, rollout);
+    }
+
+    /** The last health-check results. */
+    public HostState withChecks(List<CheckResult> results) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, results, bootCheck, rollout);
+    }
+
+    public HostState withBootCheck(BootCheck verdict) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, verdict, rollout);
+    }
+
+    /**
+     * Attempts of this release for this configuration that a kill, crash or reboot cut short without a stop
+     * the daemon saw requested: those count against the release (a stop that was asked for never does).
+     */
+    public long interruptions(RemoteUri remote, Etag etag, String sha256, ConfigurationName configuration) {
+        return history.stream()
+                .filter(a -> a.errorClass() == ErrorClass.INTERRUPTED && !a.stopRequested() && configuration.equals(a.configuration())
+                        && remote.equals(a.remote())
+                        && (etag.equals(a.etag()) || (sha256 != null && sha256.equals(a.sha256()))))
+                .count();
     }
 
     /** Holds {@code gated} back for a rollout (null: nothing held). */
     public HostState withRollout(Gated gated) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, gated);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, gated);
     }
 
     /** The quarantine entry for this release (by ETag, or by content when the hash is known) and configuration. */

@@ -4,15 +4,19 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.npcnix.ConfigurationName;
 import dev.npcnix.ErrorClass;
 import dev.npcnix.activate.Operation;
+import dev.npcnix.health.CheckResult;
 import dev.npcnix.json.Json;
+import dev.npcnix.system.Generation;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteUri;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code state.json} and the pieces of it that {@code status --json} and {@code history --json} print:
+ * {@code state.json}, {@code poll.json} and the pieces of them that {@code status --json} and {@code history --json} print:
  * snake_case fields in record order, lowercase enum values, ISO-8601 instants, null fields left out
  * ({@link Json}). Reading ignores unknown fields, takes missing ones as null or 0, and accepts the
  * uppercase results ({@code "ACTIVATED"}) that earlier versions wrote.
@@ -42,6 +46,17 @@ public final class HostStateJson {
                 Json.field(g, "configuration", state.lastSeen().configuration());
                 g.writeEndObject();
             }
+            if (state.pending() != null) {
+                g.writeFieldName("pending");
+                writePending(g, state.pending());
+            }
+            if (!state.checks().isEmpty()) {
+                writeChecks(g, "checks", state.checks());
+            }
+            if (state.bootCheck() != null) {
+                g.writeFieldName("boot_check");
+                writeBootCheck(g, state.bootCheck());
+            }
             if (state.rollout() != null) {
                 writeGated(g, state.rollout());
             }
@@ -69,6 +84,63 @@ public final class HostStateJson {
         g.writeEndObject();
     }
 
+    /** The trial in progress as an object: {@code pending} in state.json and {@code status --json}. */
+    public static void writePending(JsonGenerator g, HostState.Pending p) throws IOException {
+        g.writeStartObject();
+        Json.field(g, "phase", p.phase());
+        Json.field(g, "remote", p.remote());
+        Json.field(g, "etag", p.etag());
+        Json.field(g, "sha256", p.sha256());
+        g.writeNumberField("size", p.size());
+        Json.field(g, "configuration", p.configuration());
+        Json.field(g, "operation", p.operation() == null ? null : p.operation().arg());
+        if (p.sequence() > 0) {
+            g.writeNumberField("sequence", p.sequence());
+        }
+        Json.field(g, "started_at", p.startedAt());
+        Json.field(g, "boot_id", p.bootId());
+        if (p.previous() != null) {
+            g.writeNumberField("previous_generation", p.previous().number());
+            Json.field(g, "previous_system", p.previous().toplevel());
+        }
+        Json.field(g, "previous_current_system", p.previousCurrent());
+        Json.field(g, "trial_system", p.trial());
+        if (!p.failing().isEmpty()) {
+            g.writeArrayFieldStart("failing_checks");
+            for (String f : p.failing()) {
+                g.writeString(f);
+            }
+            g.writeEndArray();
+        }
+        Json.field(g, "reason", p.reason());
+        g.writeNumberField("reboots", p.reboots());
+        g.writeEndObject();
+    }
+
+    /** Health-check results as an array of objects: {@code name}, {@code passed}, {@code detail}, {@code at}. */
+    public static void writeChecks(JsonGenerator g, String field, List<CheckResult> checks) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (CheckResult c : checks) {
+            g.writeStartObject();
+            Json.field(g, "name", c.name());
+            g.writeBooleanField("passed", c.passed());
+            Json.field(g, "detail", c.detail());
+            Json.field(g, "at", c.at());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /** This boot's verdict as an object. */
+    public static void writeBootCheck(JsonGenerator g, HostState.BootCheck b) throws IOException {
+        g.writeStartObject();
+        Json.field(g, "boot_id", b.bootId());
+        Json.field(g, "system", b.system());
+        g.writeBooleanField("passed", b.passed());
+        Json.field(g, "at", b.at());
+        g.writeEndObject();
+    }
+
     /** One attempt as an object: the shape of {@code history[]} in state.json and in the {@code --json} outputs. */
     public static void writeAttempt(JsonGenerator g, HostState.Attempt a) throws IOException {
         g.writeStartObject();
@@ -82,6 +154,12 @@ public final class HostStateJson {
         Json.field(g, "result", a.result());
         Json.field(g, "error_class", a.errorClass());
         Json.field(g, "message", a.message());
+        if (!a.checks().isEmpty()) {
+            writeChecks(g, "checks", a.checks());
+        }
+        if (a.stopRequested()) {
+            g.writeBooleanField("stop_requested", true);
+        }
         g.writeEndObject();
     }
 
@@ -95,6 +173,61 @@ public final class HostStateJson {
         Json.field(g, "at", q.at());
         Json.field(g, "reason", q.reason());
         g.writeEndObject();
+    }
+
+    /** {@code poll.json}: what the last poll found and since when; the time of the last poll is the file's mtime. */
+    static byte[] writeLastPoll(LastPoll p) {
+        return Json.write(g -> writeLastPoll(g, p, false));
+    }
+
+    /** The last poll as an object: {@code last_poll} in {@code status --json} (and {@code poll.json}, without {@code at}). */
+    public static void writeLastPoll(JsonGenerator g, LastPoll p) throws IOException {
+        writeLastPoll(g, p, true);
+    }
+
+    private static void writeLastPoll(JsonGenerator g, LastPoll p, boolean withAt) throws IOException {
+        g.writeStartObject();
+        if (withAt) {
+            Json.field(g, "at", p.at());
+        }
+        Json.field(g, "since", p.since());
+        Json.field(g, "remote", p.remote());
+        Json.field(g, "configuration", p.configuration());
+        Json.field(g, "outcome", p.outcome());
+        Json.field(g, "etag", p.etag());
+        Json.field(g, "error_class", p.errorClass());
+        Json.field(g, "message", p.message());
+        g.writeEndObject();
+    }
+
+    /** Parses {@code poll.json}, whose last poll was at {@code at} (its mtime); null for a document that is {@code null}. */
+    /** {@code stop.json}: when the daemon saw a stop requested while a trial may have run. */
+    static byte[] writeStop(java.time.Instant at, long pid) {
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schema", 1);
+            Json.field(g, "requested_at", at);
+            g.writeNumberField("pid", pid);
+            g.writeEndObject();
+        });
+    }
+
+    static java.time.Instant readStop(byte[] bytes) throws IOException {
+        Object doc = Json.parse(bytes);
+        return doc == null ? null : Json.instant(Json.object(doc, "stop"), "requested_at");
+    }
+
+    static LastPoll readLastPoll(byte[] bytes, java.time.Instant at) throws IOException {
+        Object doc = Json.parse(bytes);
+        if (doc == null) {
+            return null;
+        }
+        Map<?, ?> o = Json.object(doc, "poll");
+        java.time.Instant since = Json.instant(o, "since");
+        return new LastPoll(at, since == null || since.isAfter(at) ? at : since, remote(o), configuration(o),
+                Json.enumValue(LastPoll.Outcome.class, "outcome", Json.text(o, "outcome")),
+                Etag.parse(Json.text(o, "etag")),
+                Json.enumValue(ErrorClass.class, "error_class", Json.text(o, "error_class")), Json.text(o, "message"));
     }
 
     /**
@@ -112,14 +245,55 @@ public final class HostStateJson {
                 Json.list(o, "quarantined", q -> quarantine(Json.object(q, "quarantined[]"))),
                 Json.number(o, "highest_sequence"),
                 o.get("last_seen") == null ? null : lastSeen(Json.object(o.get("last_seen"), "last_seen")),
+                o.get("pending") == null ? null : pending(Json.object(o.get("pending"), "pending")),
+                checks(o, "checks"),
+                o.get("boot_check") == null ? null : bootCheck(Json.object(o.get("boot_check"), "boot_check")),
                 o.get("rollout") == null ? null : gated(Json.object(o.get("rollout"), "rollout")));
+    }
+
+    private static HostState.Pending pending(Map<?, ?> p) {
+        Path previousSystem = path(p, "previous_system");
+        return new HostState.Pending(
+                Json.enumValue(HostState.Pending.Phase.class, "pending.phase", required(p, "phase")),
+                remote(p), Etag.parse(Json.text(p, "etag")), Json.text(p, "sha256"), Json.number(p, "size"),
+                configuration(p), operation(p), Json.number(p, "sequence"), Json.instant(p, "started_at"),
+                Json.text(p, "boot_id"),
+                previousSystem == null ? null : new Generation((int) Json.number(p, "previous_generation"), previousSystem),
+                path(p, "previous_current_system"), path(p, "trial_system"),
+                Json.list(p, "failing_checks", f -> String.valueOf(f)), Json.text(p, "reason"), (int) Json.number(p, "reboots"));
+    }
+
+    private static List<CheckResult> checks(Map<?, ?> o, String field) {
+        return Json.list(o, field, c -> {
+            Map<?, ?> m = Json.object(c, field + "[]");
+            return new CheckResult(required(m, "name"), Boolean.TRUE.equals(m.get("passed")), Json.text(m, "detail"),
+                    Json.instant(m, "at"));
+        });
+    }
+
+    private static HostState.BootCheck bootCheck(Map<?, ?> b) {
+        return new HostState.BootCheck(Json.text(b, "boot_id"), path(b, "system"), Boolean.TRUE.equals(b.get("passed")),
+                Json.instant(b, "at"));
+    }
+
+    private static Path path(Map<?, ?> o, String field) {
+        return parsed(o, field, Path::of);
+    }
+
+    private static String required(Map<?, ?> o, String field) {
+        String v = Json.text(o, field);
+        if (v == null) {
+            throw new IllegalArgumentException(field + ": missing");
+        }
+        return v;
     }
 
     private static HostState.Attempt attempt(Map<?, ?> a) {
         return new HostState.Attempt(Json.instant(a, "started_at"), Json.number(a, "duration_millis"), remote(a),
                 Etag.parse(Json.text(a, "etag")), Json.text(a, "sha256"), configuration(a), operation(a),
                 Json.enumValue(HostState.Result.class, "result", Json.text(a, "result")),
-                Json.enumValue(ErrorClass.class, "error_class", Json.text(a, "error_class")), Json.text(a, "message"));
+                Json.enumValue(ErrorClass.class, "error_class", Json.text(a, "error_class")), Json.text(a, "message"),
+                checks(a, "checks"), Boolean.TRUE.equals(a.get("stop_requested")));
     }
 
     private static HostState.Quarantine quarantine(Map<?, ?> q) {

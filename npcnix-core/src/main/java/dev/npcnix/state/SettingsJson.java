@@ -5,11 +5,18 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import dev.npcnix.ConfigurationName;
+import dev.npcnix.health.HealthSettings;
 import dev.npcnix.store.Etag;
+import dev.npcnix.system.RebootPolicy;
+import dev.npcnix.system.RebootSettings;
+import dev.npcnix.system.RebootWindow;
 import dev.npcnix.store.RemoteUri;
 import dev.npcnix.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -66,12 +73,47 @@ final class SettingsJson {
             if (!s.tags().isEmpty()) { // absent when none: files of hosts without tags stay as they were
                 writeList(g, "tags", s.tags());
             }
+            if (!s.health().equals(HealthSettings.NONE)) {
+                writeHealth(g, s.health());
+            }
+            if (!s.reboot().equals(RebootSettings.NEVER)) {
+                g.writeObjectFieldStart("reboot");
+                g.writeStringField("policy", s.reboot().policy().arg());
+                if (s.reboot().window().isPresent()) {
+                    g.writeStringField("window", s.reboot().window().get().toString());
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialise settings", e);
         }
         return bytes.toByteArray();
+    }
+
+    private static void writeHealth(JsonGenerator g, HealthSettings h) throws IOException {
+        g.writeObjectFieldStart("health");
+        g.writeBooleanField("systemd", h.systemd());
+        writeList(g, "ignore_units", h.ignoreUnits());
+        g.writeNumberField("max_failed_units", h.maxFailedUnits());
+        writeList(g, "urls", h.urls().stream().map(URI::toString).toList());
+        writeSeconds(g, "http_timeout_secs", h.httpTimeout());
+        writeList(g, "commands", h.commands());
+        writeSeconds(g, "command_timeout_secs", h.commandTimeout());
+        g.writeBooleanField("remote", h.remote());
+        writeSeconds(g, "settle_secs", h.settle());
+        writeSeconds(g, "deadline_secs", h.deadline());
+        writeSeconds(g, "interval_secs", h.interval());
+        g.writeEndObject();
+    }
+
+    private static void writeSeconds(JsonGenerator g, String field, Duration d) throws IOException {
+        if (d.toNanos() % 1_000_000_000L == 0) {
+            g.writeNumberField(field, d.toSeconds());
+        } else {
+            g.writeNumberField(field, BigDecimal.valueOf(d.toMillis()).movePointLeft(3));
+        }
     }
 
     private static void writeList(JsonGenerator g, String field, List<String> values) throws IOException {
@@ -89,10 +131,8 @@ final class SettingsJson {
         Object parsed;
         try {
             parsed = Json.parse(bytes);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
+        } catch (java.io.IOException e) { // Json.Malformed: says where
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         if (!(parsed instanceof Map<?, ?> o)) {
             throw new IllegalArgumentException("not a JSON object");
@@ -113,7 +153,61 @@ final class SettingsJson {
                 list(o, "extra_trusted_public_keys"),
                 list(o, "trusted_public_keys"),
                 text(o, "s3_endpoint"),
+                health(o.get("health")),
+                reboot(o.get("reboot")),
                 list(o, "tags"));
+    }
+
+    private static HealthSettings health(Object n) {
+        if (n == null) {
+            return HealthSettings.NONE;
+        }
+        Map<?, ?> h = Json.object(n, "health");
+        HealthSettings d = HealthSettings.NONE;
+        return new HealthSettings(
+                flag(h, "health.systemd"),
+                list(h, "ignore_units"),
+                (int) number(h, "max_failed_units", d.maxFailedUnits()),
+                list(h, "urls").stream().map(HealthSettings::url).toList(),
+                seconds(h, "http_timeout_secs", d.httpTimeout()),
+                list(h, "commands"),
+                seconds(h, "command_timeout_secs", d.commandTimeout()),
+                flag(h, "health.remote"),
+                seconds(h, "settle_secs", d.settle()),
+                seconds(h, "deadline_secs", d.deadline()),
+                seconds(h, "interval_secs", d.interval()));
+    }
+
+    private static boolean flag(Map<?, ?> o, String name) {
+        Object v = o.get(name.substring(name.indexOf('.') + 1));
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw new IllegalArgumentException(name + ": expected true or false, got " + Json.typeName(v));
+        }
+        return b;
+    }
+
+    private static Duration seconds(Map<?, ?> o, String field, Duration fallback) {
+        Object v = o.get(field);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number n) || n.doubleValue() < 0) {
+            throw new IllegalArgumentException("health." + field + ": expected a non-negative number of seconds, got " + v);
+        }
+        return Duration.ofMillis(new BigDecimal(n.toString()).movePointRight(3).longValue());
+    }
+
+    private static RebootSettings reboot(Object n) {
+        if (n == null) {
+            return RebootSettings.NEVER;
+        }
+        Map<?, ?> r = Json.object(n, "reboot");
+        return new RebootSettings(
+                text(r, "policy").map(RebootPolicy::parse).orElse(RebootPolicy.NEVER),
+                text(r, "window").map(RebootWindow::parse));
     }
 
     private static Optional<String> text(Map<?, ?> o, String field) {

@@ -51,6 +51,7 @@ final class HttpStore implements RemoteStore, AutoCloseable {
     private static final Pattern SYNTHETIC = Pattern.compile("lm-(\\d{1,19})(?:-(\\d{1,19}))?");
 
     private final SdkHttpClient http;
+    private final Duration connectTimeout;
     private final Duration readTimeout;
 
     HttpStore(StoreSettings settings) {
@@ -58,6 +59,7 @@ final class HttpStore implements RemoteStore, AutoCloseable {
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.readTimeout())
                 .build();
+        this.connectTimeout = settings.connectTimeout();
         this.readTimeout = settings.readTimeout();
     }
 
@@ -279,8 +281,11 @@ final class HttpStore implements RemoteStore, AutoCloseable {
         }
         Optional<Throwable> timeout = S3Errors.cause(e, SocketTimeoutException.class);
         if (timeout.isPresent()) {
-            return new StoreException(remote, StoreException.Reason.UNREACHABLE,
-                    "no answer from " + host + ": no data for " + readTimeout.toMillis() + " ms", e);
+            // The JDK says which of its timeouts expired only in the message ("Connect timed out").
+            boolean connecting = String.valueOf(timeout.get().getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect");
+            return new StoreException(remote, StoreException.Reason.UNREACHABLE, connecting
+                    ? "no answer from " + host + ": no connection within " + connectTimeout.toMillis() + " ms (connect timeout)"
+                    : "no answer from " + host + ": no data for " + readTimeout.toMillis() + " ms (read timeout)", e);
         }
         Optional<Throwable> refused = S3Errors.cause(e, ConnectException.class);
         if (refused.isPresent()) {

@@ -66,6 +66,28 @@ class NixosRebuildActivatorTest {
     }
 
     @Test
+    void aRebuildKilledByASignalIsAnInterruptionAndStderrIsLoggedAsWarnings() {
+        FakeNixosRebuild fake = FakeNixosRebuild.install(tmp.resolve("fake"));
+        fake.exitWith(143); // how a shell reports a child killed by SIGTERM, and the JDK a process that was
+        Path flake = Fixtures.webFlake(tmp.resolve("flake"));
+        long mark = dev.npcnix.testing.LogCapture.mark();
+
+        assertThatThrownBy(() -> Activators.nixosRebuild(fake.env(), Optional.empty())
+                .activate(new ActivationRequest(flake, ConfigurationName.of("web"), Operation.SWITCH, List.of(), List.of())))
+                .isInstanceOfSatisfying(ActivationException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(dev.npcnix.ErrorClass.INTERRUPTED);
+                    assertThat(e.isTransient()).isTrue();
+                    assertThat(e.getMessage()).startsWith("nixos-rebuild exited 143 (killed by SIGTERM): ");
+                });
+        String log = dev.npcnix.testing.LogCapture.since(mark);
+        assertThat(log).contains("WARN  [subprocess-errors] nixos-rebuild - error: fake nixos-rebuild failing with 143 as told")
+                .contains("INFO  [subprocess-output] nixos-rebuild - fake nixos-rebuild: switch");
+        assertThat(ActivationException.signalOf(128)).isEmpty();
+        assertThat(ActivationException.signalOf(137)).hasValue(9);
+        assertThat(ActivationException.signalOf(255)).isEmpty();
+    }
+
+    @Test
     void aHangingRebuildIsKilledWithItsChildrenAfterTheTimeout() throws Exception {
         FakeNixosRebuild fake = FakeNixosRebuild.install(tmp.resolve("fake"));
         int marker = 86_400 + (int) (ProcessHandle.current().pid() % 10_000); // a sleep length no one else uses

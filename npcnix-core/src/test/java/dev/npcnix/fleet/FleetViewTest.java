@@ -9,6 +9,7 @@ import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.Etag;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
@@ -116,12 +117,12 @@ class FleetViewTest {
         FleetView.Snapshot view = FleetView.read(stores.forRemote(remote), remote, clock);
 
         assertThat(view.current()).map(RemoteObject::etag).contains(v2.etag());
-        assertThat(view.rows()).extracting(r -> r.hostId().value() + " " + r.state().words())
+        assertThat(view.rows()).extracting(r -> r.hostId().value() + " " + r.state().label())
                 .containsExactly("web-1 in sync", "web-2 behind", "web-3 silent");
         assertThat(view.anyFailure()).isTrue();
         assertThat(view.converged()).isFalse();
-        assertThat(view.counts()).containsEntry(HostCondition.IN_SYNC, 1).containsEntry(HostCondition.BEHIND, 1)
-                .containsEntry(HostCondition.SILENT, 1).containsEntry(HostCondition.FAILING, 0);
+        assertThat(view.counts()).containsEntry(HostStatus.State.IN_SYNC, 1).containsEntry(HostStatus.State.BEHIND, 1)
+                .containsEntry(HostStatus.State.SILENT, 1).containsEntry(HostStatus.State.FAILING, 0);
     }
 
     @Test
@@ -135,7 +136,7 @@ class FleetViewTest {
         assertThat(view.rows()).hasSize(2);
         FleetView.Row broken = view.rows().get(1);
         assertThat(broken.hostId().value()).isEqualTo("web-9");
-        assertThat(broken.state()).isEqualTo(HostCondition.SILENT);
+        assertThat(broken.state()).isEqualTo(HostStatus.State.SILENT);
         assertThat(broken.problem()).startsWith("report " + remote.sibling(".hosts/web-9.json") + " is not a report");
     }
 
@@ -144,7 +145,7 @@ class FleetViewTest {
         Etag current = publish("v1").etag();
         Instant now = clock.instant();
         for (int i = 0; i < 1030; i++) {
-            HostReport r = new HostReport(new HostId(String.format("host-%04d", i)), remote, WEB, HostCondition.IN_SYNC,
+            HostReport r = new HostReport(new HostId(String.format("host-%04d", i)), remote, WEB, HostStatus.State.IN_SYNC,
                     new HostReport.Applied(new HostReport.ReleaseRef(current, null, 0), WEB, now), null, null, null, List.of(),
                     false, null, null, "test", Duration.ofHours(3), now);
             S3.server().putObject(BUCKET, remote.key() + ".hosts/" + r.hostId() + ".json", HostReportJson.write(r));

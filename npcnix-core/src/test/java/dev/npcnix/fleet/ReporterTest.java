@@ -7,6 +7,7 @@ import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.publish.PublishResult;
 import dev.npcnix.state.DataDir;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteUri;
 import dev.npcnix.testing.host.HostFixture;
@@ -54,7 +55,7 @@ class ReporterTest {
         assertThat(r.hostId()).isEqualTo(ID);
         assertThat(r.remote()).isEqualTo(host.remote());
         assertThat(r.configuration()).isEqualTo(HostFixture.WEB);
-        assertThat(r.state()).isEqualTo(HostCondition.IN_SYNC);
+        assertThat(r.state()).isEqualTo(HostStatus.State.IN_SYNC);
         assertThat(r.applied().release().etag()).isEqualTo(published.etag());
         assertThat(r.applied().release().sha256()).isEqualTo(published.sha256());
         assertThat(r.lastAttempt().result()).isEqualTo("activated");
@@ -89,7 +90,7 @@ class ReporterTest {
             }
         }
         assertThat(writes).as("heartbeats in 6 h 40 min at a 3 h interval").isEqualTo(2);
-        assertThat(report().state()).isEqualTo(HostCondition.IN_SYNC);
+        assertThat(report().state()).isEqualTo(HostStatus.State.IN_SYNC);
     }
 
     private static byte[] bytes(Path p) throws IOException {
@@ -106,7 +107,7 @@ class ReporterTest {
         host.clock().advance(Duration.ofMinutes(2));
         host.dataDir().storeSettings(host.dataDir().loadSettings().withPausedFor(host.clock().instant(), Duration.ofHours(1)));
         reporter.afterPoll(follower.pollOnce());
-        assertThat(report().state()).isEqualTo(HostCondition.PAUSED);
+        assertThat(report().state()).isEqualTo(HostStatus.State.PAUSED);
         assertThat(report().paused()).isTrue();
         assertThat(report().pausedUntil()).isEqualTo(host.clock().instant().plus(Duration.ofHours(1)));
 
@@ -118,7 +119,7 @@ class ReporterTest {
         reporter.afterPoll(failed);
         assertThat(failed).isInstanceOf(PollOutcome.Failed.class);
         HostReport r = report();
-        assertThat(r.state()).isEqualTo(HostCondition.FAILING);
+        assertThat(r.state()).as("a release that failed here is quarantined, as status says").isEqualTo(HostStatus.State.QUARANTINED);
         assertThat(r.lastPoll().errorClass()).isEqualTo(ErrorClass.DETERMINISTIC);
         assertThat(r.lastPoll().message()).startsWith("nixos-rebuild exited 1");
         assertThat(r.target().etag()).isEqualTo(broken.etag());
@@ -127,7 +128,7 @@ class ReporterTest {
 
         host.clock().advance(Duration.ofMinutes(2));
         reporter.afterPoll(follower.pollOnce());
-        assertThat(report().state()).as("the remote's release failed here").isEqualTo(HostCondition.QUARANTINED);
+        assertThat(report().state()).as("the remote's release failed here").isEqualTo(HostStatus.State.QUARANTINED);
         assertThat(report().reportedAt()).isEqualTo(host.clock().instant());
     }
 
@@ -149,7 +150,7 @@ class ReporterTest {
         host.publish();
         Reporter reporter = reporter(Duration.ofHours(3));
         Follower follower = host.follower();
-        HostCondition[] during = {null};
+        HostStatus.State[] during = {null};
         follower.onPhase(p -> {
             if (p == Follower.Phase.ACTIVATING) {
                 reporter.activating();
@@ -163,8 +164,8 @@ class ReporterTest {
 
         reporter.afterPoll(follower.pollOnce());
 
-        assertThat(during[0]).isEqualTo(HostCondition.ACTIVATING);
-        assertThat(report().state()).isEqualTo(HostCondition.IN_SYNC);
+        assertThat(during[0]).isEqualTo(HostStatus.State.ACTIVATING);
+        assertThat(report().state()).isEqualTo(HostStatus.State.IN_SYNC);
     }
 
     @Test
@@ -185,7 +186,7 @@ class ReporterTest {
         host.clock().advance(Duration.ofMinutes(2));
         reporter.afterPoll(host.follower().pollOnce());
         assertThat(reporter.failing()).isFalse();
-        assertThat(report().state()).isEqualTo(HostCondition.IN_SYNC);
+        assertThat(report().state()).isEqualTo(HostStatus.State.IN_SYNC);
     }
 
     @Test

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.npcnix.ConfigurationName;
+import dev.npcnix.local.Durations;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.store.RemoteUri;
 import dev.npcnix.store.StoreException;
 import dev.npcnix.testing.FakeNixosRebuild;
+import dev.npcnix.testing.LogCapture;
 import dev.npcnix.testing.TestClock;
 import dev.npcnix.testing.host.HostFixture;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -61,9 +64,36 @@ class BootstrapTest {
         assertThat(outcome).isInstanceOf(PollOutcome.Activated.class);
         assertThat(sleeps).hasSize(4);
         assertThat(sleeps.get(3)).isGreaterThan(sleeps.get(0)); // backing off
-        assertThat(progress).filteredOn(m -> m.startsWith("bootstrap: waiting for remote " + remote + ": not found")).hasSize(4);
-        assertThat(progress).last().isEqualTo("bootstrap: activated web");
+        assertThat(progress).containsExactly("bootstrap: activated web");
         assertThat(rebuild.invocations()).hasSize(1);
+    }
+
+    @Test
+    void eachWaitForTheFirstReleaseIsOneWarningThatSaysWhenItGivesUp() throws Exception {
+        long mark = LogCapture.mark();
+        bootstrap(6).run(Optional.empty(), Duration.ofMinutes(30));
+
+        String log = LogCapture.since(mark);
+        List<String> waits = log.lines().filter(l -> l.contains("bootstrap: waiting for web: remote " + remote + ": not found")).toList();
+        assertThat(waits).hasSize(6).allSatisfy(l -> assertThat(l).contains(" WARN "));
+        assertThat(log).as("a first boot before the first publish is no error").doesNotContain(" ERROR ");
+        assertThat(sleeps).as("the waits never shrink").isSortedAccordingTo(Comparator.naturalOrder());
+        assertThat(sleeps.get(5)).isGreaterThan(sleeps.get(0));
+        assertThat(waits.get(0)).contains("trying again in " + sleeps.get(0).toSeconds() + "s (gives up in 30m)");
+        Duration waited = sleeps.subList(0, 5).stream().reduce(Duration.ZERO, Duration::plus);
+        assertThat(waits.get(5)).endsWith("(gives up in " + Durations.format(Duration.ofMinutes(30).minus(waited)) + ")");
+    }
+
+    @Test
+    void theLastWaitIsCutToTheDeadlineAndSaysSo() {
+        long mark = LogCapture.mark();
+        assertThatThrownBy(() -> bootstrap(Integer.MAX_VALUE).run(Optional.empty(), Duration.ofSeconds(20)))
+                .isInstanceOf(StoreException.class);
+        assertThat(sleeps.stream().reduce(Duration.ZERO, Duration::plus)).isEqualTo(Duration.ofSeconds(20));
+        String log = LogCapture.since(mark);
+        assertThat(log).contains("bootstrap: giving up after " + (sleeps.size() + 1) + " tries: remote " + remote + ": not found");
+        Duration last = sleeps.get(sleeps.size() - 1);
+        assertThat(log).contains("trying again in " + last.toSeconds() + "s (gives up in " + last.toSeconds() + "s)");
     }
 
     @Test

@@ -234,7 +234,8 @@ class FollowerTest {
     void aHostThatWasNeverBootstrappedIsAStateError() {
         dataDir.storeSettings(Settings.empty());
         assertThatThrownBy(() -> follower().pollOnce()).isInstanceOf(StateException.class)
-                .hasMessageContaining("host not bootstrapped: no remote set");
+                .hasMessage("data dir " + dataDir.root() + ": not bootstrapped: no remote and no configuration set"
+                        + " (run npcnix bootstrap --remote URI --configuration NAME)");
     }
 
     @Test
@@ -280,5 +281,62 @@ class FollowerTest {
         f.pollOnce();
         assertThat(phases).containsExactly(Follower.Phase.FETCHING, Follower.Phase.UNPACKING, Follower.Phase.GATING, Follower.Phase.ACTIVATING,
                 Follower.Phase.RECORDING, Follower.Phase.IDLE);
+    }
+
+    @Test
+    void everyPollIsRecordedForStatusButAnUnchangedOneRewritesNoStateFile() throws Exception {
+        PublishResult release = publish();
+        Follower f = follower();
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p -> {
+            assertThat(p.outcome()).isEqualTo(dev.npcnix.state.LastPoll.Outcome.ACTIVATED);
+            assertThat(p.etag()).isEqualTo(release.etag());
+        });
+        Path config = dataDir.root().resolve(DataDir.CONFIG_FILE);
+        Path state = dataDir.root().resolve(DataDir.STATE_FILE);
+        Object configInode = Files.getAttribute(config, "unix:ino");
+        Object stateInode = Files.getAttribute(state, "unix:ino");
+
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        Path poll = dataDir.root().resolve(DataDir.POLL_FILE);
+        Object pollInode = Files.getAttribute(poll, "unix:ino");
+        java.time.Instant first = clock.instant();
+        assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p -> {
+            assertThat(p.outcome()).isEqualTo(dev.npcnix.state.LastPoll.Outcome.UNCHANGED);
+            assertThat(p.at()).isEqualTo(first);
+            assertThat(p.etag()).isEqualTo(release.etag());
+        });
+
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Unchanged.class);
+        assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p -> {
+            assertThat(p.at()).as("the time of the last poll").isEqualTo(clock.instant());
+            assertThat(p.since()).as("what it found has not changed since").isEqualTo(first);
+        });
+        // an atomic write replaces the file: the same inode means nothing was written (nor fsynced);
+        // the second unchanged poll only set poll.json's modification time
+        assertThat(Files.getAttribute(config, "unix:ino")).isEqualTo(configInode);
+        assertThat(Files.getAttribute(state, "unix:ino")).isEqualTo(stateInode);
+        assertThat(Files.getAttribute(poll, "unix:ino")).isEqualTo(pollInode);
+        assertThat(Files.getPosixFilePermissions(dataDir.root().resolve(DataDir.POLL_FILE)))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void aPauseIsSaidOnceWhenItStartsAndOnceWhenItEnds() {
+        Follower f = follower();
+        long mark = dev.npcnix.testing.LogCapture.mark();
+        dataDir.storeSettings(dataDir.loadSettings().withPaused(Optional.of(new Pause.Indefinitely())));
+        for (int i = 0; i < 3; i++) {
+            assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Paused.class);
+        }
+        dataDir.storeSettings(dataDir.loadSettings().withPaused(Optional.empty()));
+        publish();
+        assertThat(f.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        String log = dev.npcnix.testing.LogCapture.since(mark);
+        assertThat(log).containsOnlyOnce("paused: not polling").containsOnlyOnce("no longer paused: polling again");
+        assertThat(dataDir.loadLastPoll()).hasValueSatisfying(p ->
+                assertThat(p.outcome()).isEqualTo(dev.npcnix.state.LastPoll.Outcome.ACTIVATED));
     }
 }

@@ -155,7 +155,7 @@ class StagesTest {
         host.clock().advance(Duration.ofSeconds(30));
         FollowOptions options = FollowOptions.defaults().withActivationOptions(List.of("https://b", "https://c"), List.of());
         Activate.Activation done = next(new Activate(Activators.nixosRebuild(host.rebuild().env(), Optional.empty()),
-                host.clock(), options).run(flake, p));
+                host.clock(), options, () -> false).run(flake, p));
         assertThat(done.took()).isEqualTo(Duration.ofSeconds(30));
         assertThat(host.rebuild().invocations()).singleElement().satisfies(run -> assertThat(String.join(" ", run.args()))
                 .contains("extra-substituters https://a --option extra-substituters https://b --option extra-substituters https://c")
@@ -191,5 +191,63 @@ class StagesTest {
                 .contains(published.etag());
         assertThat(recorder.known(host.dataDir().loadSettings(), host.dataDir().loadState(), host.remote(),
                 ConfigurationName.of("db"))).as("another configuration asks for everything").isEmpty();
+    }
+
+    @Test
+    void aRebuildThatFailsAfterAShutdownRequestIsInterruptedNotTheReleasesFault() {
+        host.publish();
+        Poll p = poll(Optional.empty(), false);
+        Unpack.VerifiedFlake flake = next(new Unpack(UnpackLimits.defaults(), ReleaseVerifier.NONE).run(downloaded(p), p));
+        host.rebuild().exitWith(1); // nix reports "interrupted by the user" and exits 1: a plain failure, but for the stop
+        boolean[] stop = {false};
+        Activate activate = new Activate(Activators.nixosRebuild(host.rebuild().env(), Optional.empty()), host.clock(),
+                FollowOptions.defaults(), () -> stop[0]);
+
+        assertThatThrownBy(() -> activate.run(flake, p)).isInstanceOfSatisfying(dev.npcnix.NpcnixException.class,
+                e -> assertThat(e.errorClass()).as("no stop asked for: the release failed").isEqualTo(ErrorClass.DETERMINISTIC));
+        stop[0] = true;
+        assertThatThrownBy(() -> activate.run(flake, p)).isInstanceOfSatisfying(dev.npcnix.NpcnixException.class, e -> {
+            assertThat(e.errorClass()).isEqualTo(ErrorClass.INTERRUPTED);
+            assertThat(e.getMessage()).startsWith("nixos-rebuild exited 1").endsWith(" (after a shutdown request)");
+        });
+    }
+
+    @Test
+    void anInterruptedActivationIsKeptInTheHistoryAndNeitherQuarantinedNorSkippedNextTime() {
+        PublishResult published = host.publish();
+        Poll p = poll(Optional.empty(), false);
+        Release release = downloaded(p).release();
+        Recorder recorder = new Recorder(host.dataDir(), host.clock(), FollowOptions.defaults());
+        HostState.LastSeen before = host.dataDir().loadState().lastSeen();
+        dev.npcnix.activate.ActivationException killed = dev.npcnix.activate.ActivationException.interrupted(
+                "nixos-rebuild exited 143 (killed by SIGTERM)", 143, List.of(), null);
+
+        // a stop the daemon saw requested: never held against the release, however often
+        for (int i = 0; i < 3; i++) {
+            PollOutcome outcome = recorder.failed(Optional.of(release),
+                    dev.npcnix.activate.ActivationException.interruptedByShutdown(killed), p, () -> { });
+            assertThat(outcome).isInstanceOfSatisfying(PollOutcome.Failed.class, f -> {
+                assertThat(f.isTransient()).isTrue();
+                assertThat(f.summary()).isEqualTo("release " + release.shortId() + " of " + host.remote()
+                        + ": activation interrupted by a stop, not held against the release (tried again at the next start):"
+                        + " nixos-rebuild exited 143 (killed by SIGTERM) (after a shutdown request)");
+            });
+        }
+        HostState state = host.dataDir().loadState();
+        assertThat(state.quarantined()).isEmpty();
+        assertThat(state.lastSeen()).as("the next poll downloads it again").isEqualTo(before);
+        assertThat(state.lastAttempt()).hasValueSatisfying(a -> {
+            assertThat(a.errorClass()).isEqualTo(ErrorClass.INTERRUPTED);
+            assertThat(a.stopRequested()).isTrue();
+            assertThat(a.etag()).isEqualTo(published.etag());
+        });
+        assertThat(recorder.known(host.dataDir().loadSettings(), state, host.remote(), HostFixture.WEB)).isEmpty();
+
+        // killed by a signal nobody asked for (the OOM killer): it counts; the second time quarantines
+        recorder.failed(Optional.of(release), killed, p, () -> { });
+        assertThat(host.dataDir().loadState().quarantined()).as("once: tried again").isEmpty();
+        recorder.failed(Optional.of(release), killed, p, () -> { });
+        assertThat(host.dataDir().loadState().quarantined()).singleElement()
+                .satisfies(q -> assertThat(q.etag()).isEqualTo(published.etag()));
     }
 }

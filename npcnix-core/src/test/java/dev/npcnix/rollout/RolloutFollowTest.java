@@ -2,16 +2,17 @@ package dev.npcnix.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.npcnix.fleet.HostCondition;
 import dev.npcnix.follow.FollowOptions;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.publish.Publisher;
 import dev.npcnix.publish.PublishResult;
 import dev.npcnix.archive.PackOptions;
+import dev.npcnix.state.Daemon;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.testing.host.HostFixture;
 import java.nio.file.Files;
@@ -82,8 +83,8 @@ class RolloutFollowTest {
         HostState.Gated held = dir("web-1").loadState().rollout();
         Path kept = dir("web-1").held(held.flake()).orElseThrow();
         Object keptId = Files.readAttributes(kept, BasicFileAttributes.class).fileKey();
-        assertThat(HostCondition.ofHost(dir("web-1").loadSettings(), dir("web-1").loadState(), Optional.of(first), false,
-                fixture.clock().instant())).isEqualTo(HostCondition.WAITING);
+        assertThat(HostStatus.of(dir("web-1").loadSettings(), dir("web-1").loadState(), dir("web-1").loadLastPoll(),
+                new Daemon.Unknown("test"), fixture.clock().instant()).state()).isEqualTo(HostStatus.State.WAITING);
 
         assertThat(canary.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
 

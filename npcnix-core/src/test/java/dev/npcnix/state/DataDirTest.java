@@ -17,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -124,40 +123,85 @@ class DataDirTest {
         assertThat(dir.loadState().highestSequence()).isEqualTo(7);
     }
 
-    @Test
-    void activationLockIsExclusiveAcrossProcesses() throws Exception {
-        DataDir dir = DataDir.open(tmp);
-        Process holder = new ProcessBuilder(
+    private Process lockHolder(String kind) throws java.io.IOException {
+        return new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                LockHolder.class.getName(), tmp.toString())
+                LockHolder.class.getName(), tmp.toString(), kind)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
+    }
+
+    @Test
+    void activationLockIsExclusiveAcrossProcessesAndAWaiterSpeaksOnlyOfARealActivation() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        Process holder = lockHolder("activation");
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            java.io.Writer toHolder = new java.io.OutputStreamWriter(holder.getOutputStream(), StandardCharsets.UTF_8);
             assertThat(out.readLine()).isEqualTo("locked");
 
             assertThatThrownBy(() -> dir.lockActivation(false, m -> { }))
                     .isInstanceOf(StateException.class)
-                    .hasMessageContaining("another npcnix activation is running");
+                    .hasMessageEndingWith(": another npcnix activation is running (--no-wait given)");
 
-            CountDownLatch waiting = new CountDownLatch(1);
             List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
-            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
-                try (ActivationLock lock = dir.lockActivation(true, m -> {
-                    notices.add(m);
-                    waiting.countDown();
-                })) {
-                    // got it
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Thread second = new Thread(() -> {
+                try (ActivationLock lock = dir.lockActivation(true, notices::add)) {
+                    done.complete(null);
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
                 }
             });
-            assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(second).isNotDone();
-            assertThat(notices).containsExactly("waiting for another npcnix activation to finish");
+            second.start();
+            // the waiter has looked at the holder (and sleeps until its next look): a poll, so nothing said
+            dev.npcnix.testing.Await.until(java.time.Duration.ofSeconds(30), "the waiter to look",
+                    () -> second.getState() == Thread.State.TIMED_WAITING);
+            assertThat(notices).as("the holder only polls").isEmpty();
 
-            holder.getOutputStream().close();
-            second.get(30, TimeUnit.SECONDS);
+            toHolder.write("activate\n");
+            toHolder.flush();
+            assertThat(out.readLine()).isEqualTo("activating");
+            dev.npcnix.testing.Await.until(java.time.Duration.ofSeconds(30), "the notice", () -> !notices.isEmpty());
+            assertThat(done).isNotDone();
+            assertThatThrownBy(() -> dir.lockActivation(false, m -> { })).hasMessageEndingWith(
+                    ": another npcnix activation is running (PID " + holder.pid() + ") (--no-wait given)");
+
+            toHolder.close();
+            done.get(30, TimeUnit.SECONDS);
+            assertThat(notices).as("said once, however long the wait").containsExactly(
+                    "waiting for another npcnix activation to finish (PID " + holder.pid() + ")");
             assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    @Test
+    void oneFollowerPerDataDirAndTheKernelLetsGoWhenItDies() throws Exception {
+        DataDir dir = DataDir.open(tmp);
+        assertThat(dir.daemon()).isEqualTo(new Daemon.NotRunning());
+        Process holder = lockHolder("follower");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+
+            assertThat(dir.daemon()).isEqualTo(new Daemon.Running(java.util.OptionalLong.of(holder.pid())));
+            assertThatThrownBy(dir::lockFollower).isInstanceOf(StateException.class)
+                    .hasMessage("data dir " + dir.root() + ": another npcnix follow is following it (PID " + holder.pid()
+                            + "); one follower per data dir (stop that one first, e.g. systemctl stop npcnix)");
+            assertThat(dir.lockActivation(false, m -> { })).as("activations are not blocked by a follower").isNotNull()
+                    .satisfies(ActivationLock::close);
+
+            holder.destroyForcibly(); // SIGKILL: no chance to clean up; its PID stays in the file
+            assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(tmp.resolve(DataDir.FOLLOWER_LOCK_FILE))).startsWith(Long.toString(holder.pid()));
+            assertThat(dir.daemon()).isEqualTo(new Daemon.NotRunning());
+            try (FollowerLock mine = dir.lockFollower()) {
+                assertThat(Files.readString(tmp.resolve(DataDir.FOLLOWER_LOCK_FILE)).strip())
+                        .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+            }
         } finally {
             holder.destroyForcibly();
         }

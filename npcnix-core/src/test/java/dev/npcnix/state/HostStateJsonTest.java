@@ -50,6 +50,28 @@ class HostStateJsonTest {
     }
 
     @Test
+    void safeActivationsFieldsReadBackEqual() throws Exception {
+        java.util.List<dev.npcnix.health.CheckResult> checks = java.util.List.of(
+                new dev.npcnix.health.CheckResult("systemd", true, "no failed units", Instant.parse("2026-01-04T00:00:10Z")),
+                new dev.npcnix.health.CheckResult("http http://127.0.0.1/health", false, "HTTP 503", Instant.parse("2026-01-04T00:00:11Z")));
+        HostState s = full()
+                .withAttempt(new HostState.Attempt(Instant.parse("2026-01-04T00:00:00Z"), 70_000, S3, new Etag("e4"), "sha4", CANARY,
+                        Operation.SWITCH, HostState.Result.ROLLED_BACK, ErrorClass.UNHEALTHY, "checks failed", checks))
+                .withPending(new HostState.Pending(HostState.Pending.Phase.ROLLBACK_REBOOT, S3, new Etag("e5"), "sha5", 123, CANARY,
+                        Operation.BOOT, 7, Instant.parse("2026-01-05T00:00:00Z"), "boot-1",
+                        new dev.npcnix.system.Generation(41, Path.of("/nix/store/aaa-nixos-system-web")),
+                        Path.of("/nix/store/aaa-nixos-system-web"), Path.of("/nix/store/bbb-nixos-system-web"),
+                        java.util.List.of("http http://127.0.0.1/health"), "checks failed after the reboot", 1))
+                .withChecks(checks)
+                .withBootCheck(new HostState.BootCheck("boot-1", Path.of("/nix/store/bbb-nixos-system-web"), false,
+                        Instant.parse("2026-01-05T00:05:00Z")));
+        assertThat(HostStateJson.read(HostStateJson.write(s))).isEqualTo(s);
+        String json = new String(HostStateJson.write(s), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"phase\" : \"rollback_reboot\"", "\"result\" : \"rolled_back\"",
+                "\"error_class\" : \"unhealthy\"", "\"previous_generation\" : 41");
+    }
+
+    @Test
     void theBytesArePinnedSnakeCaseWithLowercaseValues() throws Exception {
         assertThat(new String(HostStateJson.write(full()), StandardCharsets.UTF_8)).isEqualTo(resource("state-golden.json"));
     }
@@ -119,7 +141,11 @@ class HostStateJsonTest {
                 "{\"history\": [{\"configuration\": \"no spaces\"}]}", "{\"history\": [{\"error_class\": \"cosmic\"}]}"}) {
             Files.writeString(file, bad);
             assertThatThrownBy(dir::loadState).as(bad).isInstanceOf(StateException.class)
-                    .hasMessageContaining("state.json").hasMessageContaining("not a valid state file");
+                    .hasMessageStartingWith(file + ": ")
+                    .hasMessageContaining("(fix the file, or run npcnix bootstrap --remote URI --configuration NAME:"
+                            + " it moves the file aside and starts over)")
+                    .hasMessageNotContaining("jackson").hasMessageNotContaining("Exception")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         }
     }
 

@@ -107,6 +107,44 @@ class SettingsTest {
     }
 
     @Test
+    void garbageIsOneLineWithTheFileThePlaceAndTheWayOut() throws Exception {
+        Path file = dir.resolve("config.json");
+        String recover = " (fix the file, or run npcnix bootstrap --remote URI --configuration NAME: it moves the file aside and starts over)";
+        Map<String, String> cases = Map.of(
+                "{\n  \"remote\": \"s3://b/k.npcnix\",\n  x\n}\n", "not valid JSON at line 3, column 3: unexpected 'x'",
+                "{\n  \"remote\": \"s3://b/k.npcnix\",\n", "not valid JSON at line 3, column 1: the document ends early",
+                "", "not valid JSON at line 1, column 1: the document is empty",
+                "{} trailing", "not valid JSON at line 1, column 4: unexpected 'trailing'",
+                "{\n  \"configuration\": \"web\",\n  \"min_sleep_secs\": \"soon\"\n}", "at line 3, column 3, field min_sleep_secs:",
+                "{\"remote\": \"ftp://x/y\"}", "at line 1, column 2, remote ftp://x/y: protocol not supported: ftp");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Files.writeString(file, c.getKey());
+            assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).as(c.getKey()).isInstanceOf(StateException.class)
+                    .hasMessageStartingWith(file + ": " + c.getValue())
+                    .hasMessageEndingWith(recover)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "Jackson", "jackson", "code 120", "Exception"));
+        }
+    }
+
+    @Test
+    void aCorruptFileIsMovedAsideNeverDeletedAndAValidOneIsLeftAlone() throws Exception {
+        DataDir data = DataDir.open(dir);
+        data.storeSettings(Settings.empty().withRemote(RemoteUri.parse("s3://b/k.npcnix")));
+        data.storeState(HostState.empty().withHighestSequence(4));
+        Instant now = Instant.parse("2026-03-01T12:34:56Z");
+        assertThat(data.setAsideCorrupt(now)).as("nothing to repair").isEmpty();
+
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": ");
+        assertThat(data.setAsideCorrupt(now)).containsExactly(dir.resolve("config.json")
+                + " did not parse (not valid JSON at line 1, column 12: the document ends early):"
+                + " moved it to config.json.corrupt-20260301T123456Z and started over");
+        assertThat(dir.resolve("config.json.corrupt-20260301T123456Z")).hasContent("{\"remote\": ");
+        assertThat(dir.resolve("config.json")).doesNotExist();
+        assertThat(data.loadSettings()).isEqualTo(Settings.empty());
+        assertThat(data.loadState().highestSequence()).as("the valid state.json stays").isEqualTo(4);
+    }
+
+    @Test
     void initOnlySetsWhatIsUnset() {
         RemoteUri a = RemoteUri.parse("s3://b/a.npcnix");
         RemoteUri b = RemoteUri.parse("s3://b/b.npcnix");
@@ -122,5 +160,48 @@ class SettingsTest {
         List<String> names = new ArrayList<>();
         node.keySet().forEach(k -> names.add((String) k));
         return names;
+    }
+
+    @Test
+    void healthAndRebootSettingsAreOptionalFieldsThatRoundTrip() throws Exception {
+        DataDir data = DataDir.open(dir);
+        Settings plain = Settings.empty().withRemote(RemoteUri.parse("s3://b/prod.npcnix")).withConfiguration(ConfigurationName.of("web"));
+        data.storeSettings(plain);
+        String without = Files.readString(dir.resolve("config.json"));
+        assertThat(without).as("no checks, never reboot: nothing written (the Rust npcnix's file as it was)")
+                .doesNotContain("health").doesNotContain("reboot");
+
+        dev.npcnix.health.HealthSettings health = new dev.npcnix.health.HealthSettings(true, List.of("flaky-*.service"), 1,
+                List.of(java.net.URI.create("http://127.0.0.1:8080/health")), Duration.ofMillis(2500), List.of("systemctl is-active db"),
+                Duration.ofSeconds(30), true, Duration.ofSeconds(20), Duration.ofMinutes(10), Duration.ofSeconds(15));
+        dev.npcnix.system.RebootSettings reboot = new dev.npcnix.system.RebootSettings(dev.npcnix.system.RebootPolicy.WHEN_NEEDED,
+                Optional.of(dev.npcnix.system.RebootWindow.parse("02:00-04:00")));
+        data.storeSettings(plain.withHealth(health).withReboot(reboot));
+
+        Settings read = DataDir.open(dir).loadSettings();
+        assertThat(read.health()).isEqualTo(health);
+        assertThat(read.reboot()).isEqualTo(reboot);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readAllBytes(dir.resolve("config.json")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> healthJson = (Map<String, Object>) json.get("health");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rebootJson = (Map<String, Object>) json.get("reboot");
+        assertThat(healthJson).containsEntry("http_timeout_secs", 2.5).containsEntry("deadline_secs", 600L)
+                .containsEntry("systemd", true);
+        assertThat(rebootJson).containsEntry("policy", "when-needed").containsEntry("window", "02:00-04:00");
+        // the Rust npcnix's own fields are where they were, in its order
+        assertThat(new ArrayList<String>(json.keySet()).subList(0, 9)).containsExactly("remote", "remote_region", "configuration",
+                "last_reconfiguration", "last_etag", "last_configuration", "min_sleep_secs", "max_sleep_secs", "max_sleep_after_hours");
+    }
+
+    @Test
+    void aMalformedHealthFieldNamesIt() throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": null, \"health\": {\"systemd\": \"yes\"}}");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("health.systemd: expected true or false");
+        Files.writeString(dir.resolve("config.json"), "{\"remote\": null, \"reboot\": {\"policy\": \"often\"}}");
+        assertThatThrownBy(() -> DataDir.open(dir).loadSettings()).isInstanceOf(StateException.class)
+                .hasMessageContaining("reboot 'often'");
     }
 }

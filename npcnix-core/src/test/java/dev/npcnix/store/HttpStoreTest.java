@@ -188,9 +188,42 @@ class HttpStoreTest extends RemoteStoreContract {
             assertThatThrownBy(() -> readAll(result))
                     .isInstanceOfSatisfying(StoreException.class, e -> {
                         assertThat(e.reason()).isEqualTo(StoreException.Reason.UNREACHABLE);
-                        assertThat(e.getMessage()).contains("no data for 300 ms");
+                        assertThat(e.getMessage()).endsWith(": no data for 300 ms (read timeout)");
                     });
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aServerThatNeverAcceptsTheConnectionIsAConnectTimeoutNamedAsSuch() throws IOException {
+        // a listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                RemoteStores quick = new RemoteStores(StoreSettings.of(Map.of(), Optional.empty(), Optional.empty())
+                        .withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(30)))) {
+            java.util.List<java.net.Socket> queued = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 200);
+                        queued.add(s);
+                    } catch (java.net.SocketTimeoutException filled) {
+                        s.close();
+                        break;
+                    }
+                }
+                RemoteUri remote = new RemoteUri(java.net.URI.create("http://127.0.0.1:" + full.getLocalPort() + "/prod.npcnix"));
+                assertThatThrownBy(() -> quick.forRemote(remote).fetch(remote, Optional.empty()))
+                        .isInstanceOfSatisfying(StoreException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(StoreException.Reason.UNREACHABLE);
+                            assertThat(e.getMessage()).isEqualTo("remote " + remote + ": no answer from 127.0.0.1:" + full.getLocalPort()
+                                    + ": no connection within 300 ms (connect timeout)");
+                        });
+            } finally {
+                for (java.net.Socket s : queued) {
+                    s.close();
+                }
+            }
         }
     }
 

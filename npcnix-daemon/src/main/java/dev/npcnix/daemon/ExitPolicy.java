@@ -11,31 +11,34 @@ import java.util.Optional;
 public enum ExitPolicy {
     /** Keep following until stopped. */
     NEVER,
-    /** {@code --once}: stop after the first poll that found the host up to date, activated, or waiting for its rollout wave. */
+    /** {@code --once}: one poll, whatever it finds. */
     ANY,
     /** {@code --once=activate}: stop after the first activation. */
     ACTIVATE;
 
+    /** The exit code of a one-shot run whose release was rolled back and could not be restored: the host needs an operator. */
+    public static final int ROLLBACK_FAILED = 3;
+
     /**
-     * The exit code to stop with after {@code outcome}, or empty to keep going. A one-shot run stops
-     * with 1 on a failure that will not go away by waiting (a deterministic failure, a quarantined
-     * release); transient failures are retried with backoff in every mode.
+     * The exit code to stop with after {@code outcome}, or empty to keep going. A one-shot run is one
+     * poll: 0 when it found the host up to date, activated (or rebooting into it), paused or waiting for
+     * its rollout wave ({@code --once} is not a wait for the wave), 3 when a rollback failed (the host needs an operator), 1 when it failed, the release was rolled back or the
+     * remote holds a quarantined release (a script or a person is waiting for the answer: retrying for
+     * minutes would hide it). {@code --once=activate} retries every failure, with backoff for transient
+     * ones. A daemon never stops for a failed rollback: a fixed release is the way out, and it keeps
+     * polling for one.
      */
     public Optional<Integer> exitCodeAfter(PollOutcome outcome) {
         return switch (this) {
             case NEVER -> Optional.empty();
-            case ACTIVATE -> outcome instanceof PollOutcome.Activated ? Optional.of(0) : Optional.empty();
+            case ACTIVATE -> outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Rebooting
+                    ? Optional.of(0) : Optional.empty();
             case ANY -> {
-                // waiting for a rollout's wave: the host did what it may for now; --once is not a wait for the wave
-                if (outcome instanceof PollOutcome.Activated || outcome instanceof PollOutcome.Unchanged
-                        || outcome instanceof PollOutcome.Waiting) {
-                    yield Optional.of(0);
+                if (outcome instanceof PollOutcome.RollbackFailed) {
+                    yield Optional.of(ROLLBACK_FAILED);
                 }
-                if (outcome instanceof PollOutcome.Quarantined
-                        || (outcome instanceof PollOutcome.Failed f && !f.isTransient())) {
-                    yield Optional.of(1);
-                }
-                yield Optional.empty();
+                yield Optional.of(outcome instanceof PollOutcome.Quarantined || outcome instanceof PollOutcome.Failed
+                        || outcome instanceof PollOutcome.RolledBack ? 1 : 0);
             }
         };
     }

@@ -1,12 +1,15 @@
 package dev.npcnix.daemon;
 
 import dev.npcnix.ErrorClass;
-import dev.npcnix.fleet.HostCondition;
 import dev.npcnix.follow.PollOutcome;
+import dev.npcnix.health.CheckResult;
 import dev.npcnix.local.LocalFiles;
+import dev.npcnix.state.Daemon;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
+import dev.npcnix.state.LastPoll;
 import dev.npcnix.state.Settings;
+import dev.npcnix.status.HostStatus;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -27,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetricsFile {
     private static final Logger log = LoggerFactory.getLogger(MetricsFile.class);
-    private static final List<String> OUTCOMES = List.of("unchanged", "activated", "failed", "quarantined", "paused", "waiting");
+    /** The daemon these metrics speak for: this process (as the host's report says it). */
+    private static final Daemon SELF = new Daemon.Running(OptionalLong.of(ProcessHandle.current().pid()));
 
     private final Path file;
     private final DataDir dataDir;
@@ -61,7 +66,9 @@ public final class MetricsFile {
         this.dataDir = dataDir;
         this.clock = clock;
         this.reportFailing = reportFailing;
-        OUTCOMES.forEach(o -> polls.put(o, 0L));
+        for (LastPoll.Outcome o : LastPoll.Outcome.values()) {
+            polls.put(outcome(o), 0L);
+        }
         for (ErrorClass c : ErrorClass.values()) {
             failures.put(c, 0L);
         }
@@ -73,13 +80,17 @@ public final class MetricsFile {
 
     /** After every poll (an observer of the follow loop). */
     public void afterPoll(PollOutcome outcome) {
-        String word = outcome(outcome);
+        String word = outcome(outcome.kind());
         polls.merge(word, 1L, Long::sum);
         if (outcome instanceof PollOutcome.Failed f) {
             failures.merge(f.error().errorClass(), 1L, Long::sum);
+        } else if (outcome instanceof PollOutcome.RolledBack r) {
+            failures.merge(r.error().errorClass(), 1L, Long::sum);
+        } else if (outcome instanceof PollOutcome.RollbackFailed r) {
+            failures.merge(r.error().errorClass(), 1L, Long::sum);
         }
         try {
-            MetricSnapshots snapshots = snapshots(word, outcome);
+            MetricSnapshots snapshots = snapshots(word);
             LocalFiles.writeAtomically(file, Optional.of(PosixFilePermissions.fromString("rw-r--r--")),
                     out -> writer.write(out, snapshots, EscapingScheme.DEFAULT));
             if (failing) {
@@ -94,26 +105,12 @@ public final class MetricsFile {
         }
     }
 
-    static String outcome(PollOutcome o) {
-        if (o instanceof PollOutcome.Activated) {
-            return "activated";
-        }
-        if (o instanceof PollOutcome.Failed) {
-            return "failed";
-        }
-        if (o instanceof PollOutcome.Quarantined) {
-            return "quarantined";
-        }
-        if (o instanceof PollOutcome.Paused) {
-            return "paused";
-        }
-        if (o instanceof PollOutcome.Waiting) {
-            return "waiting";
-        }
-        return "unchanged";
+    /** The label of a poll's outcome: {@code rolled_back}, as {@code poll.json} spells it. */
+    static String outcome(LastPoll.Outcome o) {
+        return o.name().toLowerCase(Locale.ROOT);
     }
 
-    private MetricSnapshots snapshots(String lastOutcome, PollOutcome outcome) {
+    private MetricSnapshots snapshots(String lastOutcome) {
         Settings settings = dataDir.loadSettings();
         HostState state = dataDir.loadState();
         Instant now = clock.instant();
@@ -121,7 +118,7 @@ public final class MetricsFile {
         metrics.add(gauge("npcnix_last_poll_timestamp_seconds", "When the last poll ended.", seconds(now)));
         GaugeSnapshot.Builder last = GaugeSnapshot.builder().name("npcnix_last_poll_outcome")
                 .help("How the last poll ended: 1 for its outcome, 0 for the others.");
-        OUTCOMES.forEach(o -> last.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+        polls.keySet().forEach(o -> last.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
                 .labels(Labels.of("outcome", o)).value(o.equals(lastOutcome) ? 1 : 0).build()));
         metrics.add(last.build());
         CounterSnapshot.Builder pollCount = CounterSnapshot.builder().name("npcnix_polls")
@@ -130,21 +127,37 @@ public final class MetricsFile {
                 .labels(Labels.of("outcome", o)).value(n).build()));
         metrics.add(pollCount.build());
         CounterSnapshot.Builder failed = CounterSnapshot.builder().name("npcnix_poll_failures")
-                .help("Failed polls since the daemon started, by error class (transient, deterministic, local).");
+                .help("Failed polls (and rolled-back releases) since the daemon started, by error class.");
         failures.forEach((c, n) -> failed.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                 .labels(Labels.of("error_class", c.name().toLowerCase(Locale.ROOT))).value(n).build()));
         metrics.add(failed.build());
 
-        HostCondition condition = HostCondition.ofHost(settings, state, Optional.of(outcome), false, now);
+        // The one classification, of the files status reads (poll.json is written before the observers run).
+        HostStatus.State condition = HostStatus.of(settings, state, dataDir.loadLastPoll(), SELF, false, now).state();
         GaugeSnapshot.Builder states = GaugeSnapshot.builder().name("npcnix_state")
-                .help("The host's state as its report and fleet status say it: 1 for the state it is in.");
-        for (HostCondition c : HostCondition.values()) {
-            if (c != HostCondition.BEHIND && c != HostCondition.SILENT) { // only a reader of the fleet knows these
+                .help("The host's state as status and its report say it: 1 for the state it is in.");
+        for (HostStatus.State c : HostStatus.State.values()) {
+            if (c != HostStatus.State.SILENT) { // only a reader of the fleet's reports says it
                 states.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("state", c.json()))
                         .value(c == condition ? 1 : 0).build());
             }
         }
         metrics.add(states.build());
+        HostState.Pending pending = state.pending();
+        metrics.add(gauge("npcnix_reboot_pending", "Whether a reboot is due (1): into a committed release, or back after a failed one.",
+                pending != null && (pending.phase() == HostState.Pending.Phase.REBOOT
+                        || pending.phase() == HostState.Pending.Phase.ROLLBACK_REBOOT) ? 1 : 0));
+        if (!state.checks().isEmpty()) {
+            metrics.add(gauge("npcnix_health_checks_passed", "Whether every health check passed at their last run (1) or not (0).",
+                    state.checks().stream().allMatch(CheckResult::passed) ? 1 : 0));
+            metrics.add(gauge("npcnix_health_checks_timestamp_seconds", "When the health checks last ran.",
+                    seconds(state.checks().stream().map(CheckResult::at).max(Instant::compareTo).orElseThrow())));
+            GaugeSnapshot.Builder checks = GaugeSnapshot.builder().name("npcnix_health_check_passed")
+                    .help("Whether each health check passed at its last run (1) or not (0).");
+            state.checks().forEach(c -> checks.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("check", c.name())).value(c.passed() ? 1 : 0).build()));
+            metrics.add(checks.build());
+        }
 
         if (settings.lastConfiguration().isPresent()) {
             metrics.add(gauge("npcnix_last_activation_timestamp_seconds", "When the applied release was activated.",

@@ -36,13 +36,33 @@ class ExitPolicyTest {
     }
 
     @Test
-    void onceStopsAfterAnySuccessAndFailsOnWhatWaitingWillNotFix() {
+    void onceIsOnePollThatFailsOnAnyFailure() {
         assertThat(ExitPolicy.ANY.exitCodeAfter(ACTIVATED)).contains(0);
         assertThat(ExitPolicy.ANY.exitCodeAfter(UNCHANGED)).contains(0);
+        assertThat(ExitPolicy.ANY.exitCodeAfter(PAUSED)).contains(0);
         assertThat(ExitPolicy.ANY.exitCodeAfter(DETERMINISTIC)).contains(1);
         assertThat(ExitPolicy.ANY.exitCodeAfter(QUARANTINED)).contains(1);
-        assertThat(ExitPolicy.ANY.exitCodeAfter(TRANSIENT)).isEmpty();
-        assertThat(ExitPolicy.ANY.exitCodeAfter(PAUSED)).isEmpty();
+        assertThat(ExitPolicy.ANY.exitCodeAfter(TRANSIENT)).as("a store outage is the answer too, not a reason to wait").contains(1);
+    }
+
+    @Test
+    void aRollbackIsAFailureOfAOneShotRunAndAFailedRollbackIsExitThreeButTheDaemonGoesOn() {
+        Release release = new Release(REMOTE, new Etag("e"), "00", 1);
+        PollOutcome rolledBack = new PollOutcome.RolledBack(release, ConfigurationName.of("web"), java.util.List.of("remote"),
+                new ArchiveException("checks failed"));
+        PollOutcome rollbackFailed = new PollOutcome.RollbackFailed(release, ConfigurationName.of("web"),
+                java.util.List.of("remote"), new ArchiveException("rollback failed"));
+        PollOutcome rebooting = new PollOutcome.Rebooting(release, false);
+
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rolledBack)).contains(1);
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rollbackFailed)).contains(ExitPolicy.ROLLBACK_FAILED).contains(3);
+        assertThat(ExitPolicy.ANY.exitCodeAfter(rebooting)).contains(0);
+        assertThat(ExitPolicy.ACTIVATE.exitCodeAfter(rebooting)).contains(0);
+        for (PollOutcome o : new PollOutcome[] {rolledBack, rollbackFailed}) {
+            assertThat(ExitPolicy.ACTIVATE.exitCodeAfter(o)).as(o.toString()).isEmpty();
+            assertThat(ExitPolicy.NEVER.exitCodeAfter(o)).as(o.toString()).isEmpty();
+            assertThat(o.isSuccess()).isFalse();
+        }
     }
 
     @Test

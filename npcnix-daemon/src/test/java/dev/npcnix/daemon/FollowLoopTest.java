@@ -3,7 +3,7 @@ package dev.npcnix.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.npcnix.ConfigurationName;
+import dev.npcnix.ErrorClass;
 import dev.npcnix.StateException;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
@@ -12,11 +12,13 @@ import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import dev.npcnix.store.RemoteUri;
 import dev.npcnix.testing.FakeNixosRebuild;
+import dev.npcnix.testing.LogCapture;
 import dev.npcnix.testing.TestClock;
 import dev.npcnix.testing.host.HostFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,22 +106,71 @@ class FollowLoopTest {
     }
 
     @Test
-    void aDaemonWaitsForBootstrapButAOneShotRunFails() throws Exception {
+    void aHostThatIsNotBootstrappedEndsEveryModeAtOnce() {
         dataDir.storeSettings(Settings.empty());
-        int code = loop(ExitPolicy.NEVER, n -> {
+        for (ExitPolicy policy : ExitPolicy.values()) {
+            sleeps.clear();
+            assertThatThrownBy(() -> loop(policy, n -> { }).run()).as(policy.name()).isInstanceOf(StateException.class)
+                    .hasMessageContaining("not bootstrapped");
+            assertThat(sleeps).as("%s: no waiting", policy).isEmpty();
+        }
+    }
+
+    @Test
+    void onceIsOnePollEvenWhenTheStoreFails() throws Exception {
+        assertThat(loop(ExitPolicy.ANY, n -> { }).run()).isEqualTo(1);
+        assertThat(outcomes).singleElement().isInstanceOf(PollOutcome.Failed.class);
+        assertThat(sleeps).isEmpty();
+    }
+
+    @Test
+    void eachFailedPollIsOneErrorLineWithTheNextTry() throws Exception {
+        long mark = LogCapture.mark();
+        loop(ExitPolicy.ACTIVATE, n -> {
             if (n == 3) {
-                dataDir.storeSettings(Settings.empty().withRemote(remote).withConfiguration(ConfigurationName.of("web")));
                 publish();
             }
-            if (n == 4) {
-                stop = true;
-            }
         }).run();
-        assertThat(code).isZero();
-        assertThat(outcomes.get(3)).isInstanceOf(PollOutcome.Activated.class);
+        List<String> failures = LogCapture.since(mark).lines()
+                .filter(l -> l.contains(remote + ": not found") && !l.contains(" DEBUG ")).toList();
+        assertThat(failures).as("one line per failed poll, above DEBUG").hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            Duration wait = sleeps.get(i);
+            assertThat(failures.get(i)).contains(" ERROR ", "poll failed: remote " + remote + ": not found; next try in "
+                    + dev.npcnix.local.Durations.format(wait) + " (at ");
+        }
+    }
 
-        dataDir.storeSettings(Settings.empty());
+    @Test
+    void onceActivateGivesUpAtItsTimeoutNamingTheLastPoll() {
+        assertThatThrownBy(() -> loop(ExitPolicy.ACTIVATE, n -> { }).timeout(Optional.of(Duration.ofMinutes(3))).run())
+                .isInstanceOf(FollowLoop.GaveUp.class)
+                .hasMessage("follow: gave up after 3m without an activation (last poll: remote " + remote + ": not found)");
+        assertThat(sleeps.stream().reduce(Duration.ZERO, Duration::plus)).as("the last poll comes at the limit")
+                .isEqualTo(Duration.ofMinutes(3));
+    }
+
+    @Test
+    void aStopDuringTheActivationIsAnInterruptionThatTheNextStartRetries() throws Exception {
+        publish();
+        rebuild.exitWith(1); // a rebuild that failed because the stop reached it too
+        Follower follower = host.follower();
+        follower.stopRequestedBy(() -> true);
+        FollowLoop loop = new FollowLoop(follower, dataDir, clock, new SplittableRandom(7), d -> { }, () -> stop,
+                ExitPolicy.ACTIVATE).observe(o -> {
+                    outcomes.add(o);
+                    stop = true; // the shutdown the signal asked for
+                });
+        assertThat(loop.run()).isZero();
+        assertThat(outcomes).singleElement().isInstanceOfSatisfying(PollOutcome.Failed.class,
+                f -> assertThat(f.error().errorClass()).isEqualTo(ErrorClass.INTERRUPTED));
+        assertThat(dataDir.loadState().quarantined()).isEmpty();
+
+        rebuild.exitWith(0);
         stop = false;
-        assertThatThrownBy(() -> loop(ExitPolicy.ANY, n -> { }).run()).isInstanceOf(StateException.class);
+        outcomes.clear();
+        assertThat(loop(ExitPolicy.ANY, n -> { }).run()).isZero();
+        assertThat(outcomes).singleElement().isInstanceOf(PollOutcome.Activated.class);
+        assertThat(rebuild.invocations()).hasSize(2);
     }
 }

@@ -3,9 +3,14 @@ package dev.npcnix.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.npcnix.activate.Operation;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
+import dev.npcnix.health.CheckResult;
 import dev.npcnix.json.Json;
+import dev.npcnix.state.HostState;
+import dev.npcnix.store.Etag;
+import dev.npcnix.system.Generation;
 import dev.npcnix.testing.host.HostFixture;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +105,10 @@ class MetricsFileTest {
         assertThat(value(m, "npcnix_paused", "npcnix_paused", Map.of())).isZero();
         assertThat(value(m, "npcnix_quarantined_releases", "npcnix_quarantined_releases", Map.of())).isZero();
         assertThat(value(m, "npcnix_report_failing", "npcnix_report_failing", Map.of())).isZero();
+        assertThat(value(m, "npcnix_reboot_pending", "npcnix_reboot_pending", Map.of())).isZero();
+        assertThat(m).as("no check configured, none ran").doesNotContainKey("npcnix_health_checks_passed")
+                .doesNotContainKey("npcnix_health_check_passed");
+        assertThat(m.get("npcnix_state").get("samples").toString()).doesNotContain("silent");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
         try (var entries = Files.list(file.getParent())) {
             assertThat(entries).extracting(p -> p.getFileName().toString()).containsExactlyInAnyOrder("npcnix.prom", "parse-metrics.py");
@@ -119,10 +129,40 @@ class MetricsFileTest {
         Map<String, Map<String, Object>> m = parse(file);
         assertThat(value(m, "npcnix_poll_failures", "npcnix_poll_failures_total", Map.of("error_class", "deterministic"))).isEqualTo(1);
         assertThat(value(m, "npcnix_last_poll_outcome", "npcnix_last_poll_outcome", Map.of("outcome", "failed"))).isEqualTo(1);
-        assertThat(value(m, "npcnix_state", "npcnix_state", Map.of("state", "failing"))).isEqualTo(1);
+        assertThat(value(m, "npcnix_state", "npcnix_state", Map.of("state", "quarantined")))
+                .as("the word status says: the release failed here and is quarantined").isEqualTo(1);
+        assertThat(value(m, "npcnix_state", "npcnix_state", Map.of("state", "failing"))).isZero();
         assertThat(value(m, "npcnix_last_attempt_success", "npcnix_last_attempt_success", Map.of())).isZero();
         assertThat(value(m, "npcnix_quarantined_releases", "npcnix_quarantined_releases", Map.of())).isEqualTo(1);
         assertThat(m).doesNotContainKey("npcnix_release_info").doesNotContainKey("npcnix_report_failing");
+    }
+
+    @Test
+    void aRebootPendingAndTheLastHealthChecksAreInTheFile() throws Exception {
+        host.publish();
+        Follower follower = host.follower();
+        PollOutcome activated = follower.pollOnce();
+        Instant checked = host.clock().instant();
+        HostState.Pending reboot = new HostState.Pending(HostState.Pending.Phase.REBOOT, host.remote(),
+                new Etag("0123456789abcdef0123456789abcdef"), "sha", 1, HostFixture.WEB, Operation.SWITCH, 0, checked, "boot-1",
+                new Generation(1, host.tmp().resolve("gen-1")), null, null, List.of(), null, 0);
+        host.dataDir().storeState(host.dataDir().loadState()
+                .withChecks(List.of(new CheckResult("systemd", true, "", checked),
+                        new CheckResult("http http://127.0.0.1:8080/healthz", false, "HTTP 503", checked.plusSeconds(1))))
+                .withPending(reboot));
+        Path file = host.tmp().resolve("npcnix.prom");
+
+        new MetricsFile(file, host.dataDir(), host.clock(), null).afterPoll(activated);
+
+        Map<String, Map<String, Object>> m = parse(file);
+        assertThat(value(m, "npcnix_reboot_pending", "npcnix_reboot_pending", Map.of())).isEqualTo(1);
+        assertThat(value(m, "npcnix_state", "npcnix_state", Map.of("state", "reboot_pending"))).isEqualTo(1);
+        assertThat(value(m, "npcnix_health_checks_passed", "npcnix_health_checks_passed", Map.of())).isZero();
+        assertThat(value(m, "npcnix_health_checks_timestamp_seconds", "npcnix_health_checks_timestamp_seconds", Map.of()))
+                .isEqualTo(checked.getEpochSecond() + 1);
+        assertThat(value(m, "npcnix_health_check_passed", "npcnix_health_check_passed", Map.of("check", "systemd"))).isEqualTo(1);
+        assertThat(value(m, "npcnix_health_check_passed", "npcnix_health_check_passed",
+                Map.of("check", "http http://127.0.0.1:8080/healthz"))).isZero();
     }
 
     @Test

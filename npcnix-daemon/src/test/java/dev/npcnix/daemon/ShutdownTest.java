@@ -48,4 +48,23 @@ class ShutdownTest {
         shutdown.signal("INT");
         assertThat(exits).containsExactly(0);
     }
+
+    @Test
+    void aSignalDuringATrialsChecksExitsAtOnceForTheNextStartToFinishThem() {
+        phase.set(Follower.Phase.CHECKING);
+        shutdown.signal("TERM");
+        assertThat(exits).containsExactly(0);
+        assertThat(shutdown.isRequested()).isTrue();
+    }
+
+    @Test
+    void aStopAskedDuringAnActivationExitsWhenTheTrialsChecksBegin() {
+        phase.set(Follower.Phase.ACTIVATING);
+        shutdown.signal("TERM");
+        assertThat(exits).isEmpty();
+        shutdown.entered(Follower.Phase.RECORDING);
+        assertThat(exits).isEmpty();
+        shutdown.entered(Follower.Phase.CHECKING);
+        assertThat(exits).containsExactly(0);
+    }
 }

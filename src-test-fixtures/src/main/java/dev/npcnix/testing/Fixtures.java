@@ -5,9 +5,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
-/** Sample flakes and the Rust npcnix's data dir files, written into a test's temp dir. */
+/** Sample flakes, the Rust npcnix's data dir files and a hook script, written into a test's temp dir. */
 public final class Fixtures {
     private static final List<String> WEB_FLAKE = List.of("flake.nix", "hosts/web.nix");
 
@@ -34,6 +35,21 @@ public final class Fixtures {
     /** The bytes of a Rust npcnix {@code config.json} sample. */
     public static byte[] rustConfigBytes(String name) {
         return resource("rust-npcnix/" + name);
+    }
+
+    /**
+     * Installs {@code record-hook.sh} at {@code target}, executable: a hook script ({@code follow
+     * --on-success/--on-failure/--on-rollback "SCRIPT FILE"}) that appends the {@code NPCNIX_*} variables it
+     * was given to {@code FILE}, one {@code NAME=value} line each (sorted), then {@code ---}.
+     */
+    public static Path recordingHook(Path target) {
+        copyResource("hooks/record-hook.sh", target);
+        try {
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return target;
     }
 
     static void copyResource(String name, Path target) {

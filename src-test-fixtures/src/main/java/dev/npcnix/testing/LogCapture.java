@@ -31,6 +31,34 @@ public final class LogCapture extends ContextAwareBase implements LoggerContextL
         return configured == null || configured.isBlank() ? DEFAULT_FILE.toAbsolutePath() : Path.of(configured).toAbsolutePath();
     }
 
+    /** The size of this JVM's captured log now: pass it to {@link #since(long)}. */
+    public static long mark() {
+        try {
+            Path f = file();
+            return java.nio.file.Files.exists(f) ? java.nio.file.Files.size(f) : 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What this JVM logged since {@code mark}, one event a line as {@code HH:mm:ss.SSS LEVEL [thread] logger - message}
+     * (so a test can check the level a message was logged at).
+     */
+    public static String since(long mark) {
+        Path f = file();
+        try {
+            if (!java.nio.file.Files.exists(f)) {
+                return "";
+            }
+            byte[] all = java.nio.file.Files.readAllBytes(f);
+            int from = (int) Math.min(mark, all.length);
+            return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void start() {
         attach((LoggerContext) getContext());

@@ -72,6 +72,48 @@ public final class NixFlakes {
         }
     }
 
+    /**
+     * Writes a flake whose configuration {@code name} builds a system toplevel directory: a
+     * {@code bin/switch-to-configuration} that switches and records on a {@link FakeNixosSystem}
+     * (the same script its own toplevels carry), and with {@code commandFails} the file
+     * {@code command-fails} that makes {@link FakeNixosSystem#healthCommand()} fail while it runs.
+     * {@code version} changes the toplevel's content, so each version is a new store path.
+     */
+    public static Path systemFlake(Path dir, String name, int version, boolean commandFails) {
+        try {
+            Files.createDirectories(dir.resolve("bin"));
+            Files.copy(BUSYBOX, dir.resolve("bin/busybox"), StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(dir.resolve("system"), System.getProperty("os.arch").equals("aarch64") ? "aarch64-linux" : "x86_64-linux");
+            try (InputStream in = NixFlakes.class.getResourceAsStream("fake-system/switch-to-configuration.sh")) {
+                Files.write(dir.resolve("switch-to-configuration"), in.readAllBytes());
+            }
+            String bb = "${./bin}/busybox";
+            String build = bb + " mkdir -p $out/bin && " + bb + " cp ${./switch-to-configuration} $out/bin/switch-to-configuration && "
+                    + bb + " chmod 755 $out/bin/switch-to-configuration && echo " + name + "-" + version + " > $out/name"
+                    + (commandFails ? " && " + bb + " touch $out/command-fails" : "");
+            String flake = String.join("\n",
+                    "{",
+                    "  description = \"npcnix test flake: a system toplevel with a recording switch-to-configuration, no inputs\";",
+                    "  outputs = { self }:",
+                    "    let",
+                    "      system = builtins.readFile ./system;",
+                    "    in {",
+                    "      nixosConfigurations.\"" + name + "\".config.system.build.toplevel = derivation {",
+                    "        name = \"nixos-system-" + name + "\";",
+                    "        inherit system;",
+                    "        builder = \"" + bb + "\";",
+                    "        args = [ \"sh\" \"-c\" \"" + build + "\" ];",
+                    "      };",
+                    "    };",
+                    "}",
+                    "");
+            Files.writeString(dir.resolve("flake.nix"), flake);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Installs the building stand-in as {@code dir/nixos-rebuild}. */
     public static Path installBuildingRebuild(Path dir) {
         try {

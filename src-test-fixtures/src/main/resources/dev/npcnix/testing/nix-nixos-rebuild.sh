@@ -1,7 +1,9 @@
 #!/bin/sh
 # Stand-in for nixos-rebuild that evaluates and builds the configuration's toplevel with real Nix
-# (offline) and never activates anything. Takes the arguments npcnix passes to nixos-rebuild.
-# Appends "<operation> <configuration> <out path>" to $NIX_REBUILD_RECORD when set.
+# (offline). Takes the arguments npcnix passes to nixos-rebuild. Appends "<operation> <configuration>
+# <out path>" to $NIX_REBUILD_RECORD when set. It activates nothing, unless $FAKE_SYSTEM names a
+# temporary system (FakeNixosSystem) and the toplevel has a bin/switch-to-configuration
+# (NixFlakes.systemFlake): then it does what nixos-rebuild does with it on that system.
 set -eu
 op=${1:?operation}
 shift
@@ -25,4 +27,12 @@ out=$(printf '%s' "$json" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
 echo "built $out (not activating: this is a test stand-in)"
 if [ -n "${NIX_REBUILD_RECORD:-}" ]; then
   printf '%s %s %s\n' "$op" "$name" "$out" >> "$NIX_REBUILD_RECORD"
+fi
+if [ -n "${FAKE_SYSTEM:-}" ] && [ -x "$out/bin/switch-to-configuration" ]; then
+  case $op in
+    test) exec "$out/bin/switch-to-configuration" test ;;
+    switch|boot)
+      "$FAKE_SYSTEM/bin/nix-env" -p "$FAKE_SYSTEM/profiles/system" --set "$out"
+      exec "$out/bin/switch-to-configuration" "$op" ;;
+  esac
 fi

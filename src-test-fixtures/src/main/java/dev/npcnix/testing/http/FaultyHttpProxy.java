@@ -5,10 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -26,6 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #heal()} makes it a transparent proxy again on the same address. Requests are forwarded
  * unchanged (AWS SigV4 signatures stay valid when the client addresses this proxy), so it can sit in
  * front of {@code S3Server.endpoint()}.
+ *
+ * <p>{@link Fault#REFUSE} never lets go of the port: a port released for the length of a fault is free
+ * for anyone on the machine, and the ephemeral range it came from is where every {@code bind(0)} of every
+ * other test process looks; one that takes it makes {@link #heal()} fail ("Address already in use") and
+ * sends the host's requests to a stranger. So the listener and a placeholder are bound with
+ * {@code SO_REUSEPORT}: while refusing, only the placeholder holds the port, bound and not listening, and
+ * the kernel refuses connections to it as to a closed port (an RST to the SYN, {@code ConnectException}
+ * for the client); heal binds a new listener next to the placeholder before letting it go.
  */
 public final class FaultyHttpProxy implements AutoCloseable {
 
@@ -69,6 +79,8 @@ public final class FaultyHttpProxy implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile URI redirectLocation = URI.create("http://127.0.0.1:9/");
     private volatile ServerSocket listener;
+    /** Holds the port while {@link Fault#REFUSE} is set: bound, not listening. */
+    private Socket placeholder;
     private volatile boolean closed;
 
     private FaultyHttpProxy(URI target, ServerSocket listener) {
@@ -85,9 +97,7 @@ public final class FaultyHttpProxy implements AutoCloseable {
 
     /** Starts a healthy proxy on a free port of 127.0.0.1 forwarding to {@code target} ({@code http://host:port}). */
     public static FaultyHttpProxy start(URI target) throws IOException {
-        ServerSocket listener = new ServerSocket();
-        listener.setReuseAddress(true);
-        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        ServerSocket listener = listener(0);
         FaultyHttpProxy proxy = new FaultyHttpProxy(target, listener);
         proxy.listen(listener);
         return proxy;
@@ -100,24 +110,40 @@ public final class FaultyHttpProxy implements AutoCloseable {
 
     /** From now on, every request gets {@code newFault}; open connections are cut so none escapes it. */
     public synchronized void inject(Fault newFault) {
+        if (newFault == Fault.REFUSE && placeholder == null) {
+            Socket hold = new Socket();
+            try {
+                hold.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                hold.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            } catch (IOException e) {
+                HttpWire.closeQuietly(hold);
+                throw new UncheckedIOException("cannot hold port " + port + " while refusing", e);
+            }
+            placeholder = hold;
+            HttpWire.closeQuietly(listener); // connections still in its backlog are reset
+        }
         fault = newFault;
         cutOpenConnections();
-        if (newFault == Fault.REFUSE) {
-            HttpWire.closeQuietly(listener);
-        }
     }
 
     /** Back to forwarding unchanged, on the same address. */
     public synchronized void heal() throws IOException {
-        Fault was = fault;
         fault = Fault.NONE;
-        if (was == Fault.REFUSE && !closed) {
-            ServerSocket again = new ServerSocket();
-            again.setReuseAddress(true);
-            again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-            listen(again);
+        if (placeholder != null && !closed) {
+            listen(listener(port)); // next to the placeholder: the port is never free
+            HttpWire.closeQuietly(placeholder);
+            placeholder = null;
         }
         cutOpenConnections(); // stalled requests end now, as a server restart would end them
+    }
+
+    /** A listener on {@code port} (0: any) of 127.0.0.1 that a placeholder may share the port with. */
+    private static ServerSocket listener(int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        return socket;
     }
 
     public Fault fault() {
@@ -143,6 +169,9 @@ public final class FaultyHttpProxy implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         HttpWire.closeQuietly(listener);
+        if (placeholder != null) {
+            HttpWire.closeQuietly(placeholder);
+        }
         cutOpenConnections();
         threads.shutdownNow();
     }
@@ -195,6 +224,11 @@ public final class FaultyHttpProxy implements AutoCloseable {
                 byte[] body = readRequestBody(in, head);
                 Fault now = fault;
                 switch (now) {
+                    case REFUSE -> {
+                        // accepted in the instant before the listener closed: reset, never forwarded
+                        client.setSoLinger(true, 0);
+                        return;
+                    }
                     case ERROR_500 -> {
                         answer(out, 500, "Internal Server Error", "InternalError", "We encountered an internal error. Please try again.", method, "");
                         return;

@@ -36,6 +36,7 @@ public final class HttpFileServer implements AutoCloseable {
     private final TrafficCounter traffic = new TrafficCounter();
     private volatile int forcedStatus;
     private volatile boolean etags = true;
+    private volatile java.util.function.BooleanSupplier down = () -> false;
 
     private HttpFileServer(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -83,6 +84,14 @@ public final class HttpFileServer implements AutoCloseable {
         this.forcedStatus = status;
     }
 
+    /**
+     * While {@code condition} holds, every request is answered {@code 503} (a store cut off from the host,
+     * decided by what the test's host runs).
+     */
+    public void unavailableWhile(java.util.function.BooleanSupplier condition) {
+        this.down = condition;
+    }
+
     /** Without ETags the server sends Last-Modified and honours If-Modified-Since only. */
     public void sendEtags(boolean send) {
         this.etags = send;
@@ -101,6 +110,10 @@ public final class HttpFileServer implements AutoCloseable {
             boolean head = "HEAD".equals(method);
             if (forcedStatus != 0) {
                 send(ex, forcedStatus, ("status " + forcedStatus + "\n").getBytes(), head);
+                return;
+            }
+            if (down.getAsBoolean()) {
+                send(ex, 503, "unavailable\n".getBytes(), head);
                 return;
             }
             if (!head && !"GET".equals(method)) {
