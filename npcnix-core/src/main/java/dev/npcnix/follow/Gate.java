@@ -215,6 +215,10 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                 p.board().mark(RolloutBoard.Marker.APPLIED, p.wave(), p.host(), now, null);
             } else if (outcome instanceof PollOutcome.Failed f && f.error().errorClass() == ErrorClass.DETERMINISTIC) {
                 reportFailure(p, f.error().getMessage(), now);
+            } else if (outcome instanceof PollOutcome.RolledBack r) { // failed its checks (or activation), undone here
+                reportFailure(p, r.error().getMessage(), now);
+            } else if (outcome instanceof PollOutcome.RollbackFailed r) { // failed, and could not be undone: worse
+                reportFailure(p, r.error().getMessage(), now);
             }
         } catch (StoreException e) {
             log.warn("rollout {}: cannot record this host's result: {}", p.board().rolloutId(), e.getMessage());
