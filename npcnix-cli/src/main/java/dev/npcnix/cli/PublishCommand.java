@@ -77,7 +77,8 @@ final class PublishCommand implements Callable<Integer> {
     Integer maxInFlight;
 
     @Option(names = "--on-halt", paramLabel = "stay|rollback",
-            description = "Staged rollout: after a halt, hosts that applied the release keep it (stay, the default) or switch back.")
+            description = "Staged rollout: after a halt, hosts that applied the release keep it (stay, the default);"
+                    + " rollback (switch back) is refused: not supported yet.")
     String onHalt;
 
     @Option(names = "--json", description = "Print the release as JSON.")

@@ -37,6 +37,16 @@ class RolloutCliTest {
     }
 
     @Test
+    void onHaltRollbackIsRefusedAtPublishAndNothingIsUploaded() {
+        CliRunner.Result refused = cli.run("publish", "--src", flake.toString(), "--remote", remote, "--canary", "1", "--on-halt",
+                "rollback");
+        assertThat(refused.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(refused.err()).startsWith("npcnix: rollout policy: on_halt rollback: not supported yet");
+        assertThat(tmp.resolve("store/prod.npcnix")).doesNotExist();
+        assertThat(tmp.resolve("store/prod.npcnix.rollout.json")).doesNotExist();
+    }
+
+    @Test
     void publishWithWavesThenWatchHaltAndResume() throws Exception {
         Path policy = tmp.resolve("rollout.json");
         Files.writeString(policy, """
