@@ -6,6 +6,9 @@ import dev.npcnix.follow.FollowOptions;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.publish.Publisher;
+import dev.npcnix.publish.Signing;
+import dev.npcnix.sign.ManifestVerifier;
+import dev.npcnix.sign.NixKeys;
 import dev.npcnix.publish.PublishResult;
 import dev.npcnix.archive.PackOptions;
 import dev.npcnix.state.Daemon;
@@ -172,5 +175,51 @@ class RolloutFollowTest {
         board.releaseLease(busy);
         assertThat(host("web-1").pollOnce()).isInstanceOf(PollOutcome.Activated.class);
         assertThat(board.snapshot().leases()).isEmpty();
+    }
+
+    @Test
+    void aSignedReleaseFollowsThePolicyInItsManifestAndIgnoresAnUnsignedRolloutFile() throws Exception {
+        NixKeys.SecretKey key = NixKeys.generate("ci-1");
+        Follower canary = signedHost(key, "canary-1", "canary");
+        Follower web = signedHost(key, "web-1");
+        PublishResult r = new Publisher(fixture.stores(), fixture.tmp().resolve("publish-tmp"))
+                .withRollout(CANARY_THEN_ALL, fixture.clock(), "ci@test")
+                .publish(fixture.flake(), fixture.remote(), PackOptions.defaults(),
+                        Optional.of(new Signing(key, "ci@test", Optional.empty(), fixture.clock())), RemoteStore.TransferListener.NONE);
+        assertThat(r.rolloutId()).as("a signed release's rollout id is its manifest sequence").matches("[0-9]+");
+        // a bucket writer (no signing key) replaces the rollout file with one wave for everyone, naming the same release
+        RolloutPolicy everyone = new RolloutPolicy(List.of(RolloutPolicy.Wave.percent(100, Duration.ZERO, 0)), 0,
+                RolloutPolicy.OnHalt.STAY, RolloutPolicy.DEFAULT_LEASE_TTL, RolloutPolicy.DEFAULT_HOST_TIMEOUT);
+        Files.write(Path.of(fixture.remote().path() + RolloutFile.SUFFIX),
+                new RolloutFile("forged", r.sha256(), fixture.clock().instant(), "mallory", everyone).toJson());
+
+        assertThat(web.pollOnce()).isInstanceOfSatisfying(PollOutcome.Waiting.class, w -> {
+            assertThat(w.held().wave()).as("the signed policy's wave, not the forged file's").isEqualTo(1);
+            assertThat(w.held().rolloutId()).isEqualTo(r.rolloutId());
+        });
+        assertThat(canary.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(fixture.rebuild().runsStarted()).isEqualTo(1);
+    }
+
+    @Test
+    void aSignedReleaseWithoutAPolicyIgnoresAnUnsignedRolloutFileNamingIt() throws Exception {
+        NixKeys.SecretKey key = NixKeys.generate("ci-1");
+        Follower web = signedHost(key, "web-1");
+        PublishResult r = new Publisher(fixture.stores(), fixture.tmp().resolve("publish-tmp"))
+                .publish(fixture.flake(), fixture.remote(), PackOptions.defaults(),
+                        Optional.of(new Signing(key, "ci@test", Optional.empty(), fixture.clock())), RemoteStore.TransferListener.NONE);
+        Files.write(Path.of(fixture.remote().path() + RolloutFile.SUFFIX),
+                new RolloutFile("forged", r.sha256(), fixture.clock().instant(), "mallory", CANARY_THEN_ALL).toJson());
+
+        assertThat(web.pollOnce()).isInstanceOf(PollOutcome.Activated.class);
+        assertThat(Path.of(fixture.remote().path() + ".rollout")).doesNotExist();
+    }
+
+    private Follower signedHost(NixKeys.SecretKey key, String id, String... tags) {
+        DataDir dir = DataDir.open(fixture.tmp().resolve("host-" + id));
+        dir.storeSettings(Settings.empty().withRemote(fixture.remote()).withConfiguration(HostFixture.WEB).withTags(List.of(tags))
+                .withTrustedPublicKeys(List.of(key.publicKeyText())));
+        return fixture.follower(dir, FollowOptions.defaults().withHostId(() -> id)
+                .withVerifier(ManifestVerifier.forKeys(List.of(key.publicKeyText()))));
     }
 }
