@@ -28,6 +28,7 @@ let
     ];
     extraTrustedPublicKeys = [ "a.example-1:AAAA" ];
     trustedPublicKeys = [ "acme-releases-1:BBBB" ];
+    tags = [ "canary" "eu-west-1" ];
     activationTimeout = "2h";
     extraArgs = [ "--verbose" ];
     environment.AWS_REGION = "eu-west-1";
@@ -134,6 +135,10 @@ let
     "https://minio.internal:9000"
     "--trusted-public-keys"
     "acme-releases-1:BBBB"
+    "--tag"
+    "canary"
+    "--tag"
+    "eu-west-1"
     "--min-sleep-secs"
     "5"
     "--max-sleep-secs"

@@ -131,6 +131,7 @@ let
     ++ optionalFlag "--configuration" cfg.configuration
     ++ storeArgs
     ++ repeatedFlag "--trusted-public-keys" cfg.trustedPublicKeys
+    ++ repeatedFlag "--tag" cfg.tags
     ++ [
       "--min-sleep-secs"
       (toString cfg.minSleepSecs)
@@ -173,6 +174,7 @@ let
     ]
     ++ storeArgs
     ++ repeatedFlag "--trusted-public-keys" cfg.trustedPublicKeys
+    ++ repeatedFlag "--tag" cfg.tags
     ++ activationArgs;
 
   # A stop lets a running nixos-rebuild finish (the daemon waits for it on SIGTERM): the rebuild's

@@ -191,6 +191,17 @@ in
       '';
     };
 
+    tags = mkOption {
+      type = types.listOf (types.strMatching "[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+      default = [ ];
+      example = [ "canary" "eu-west-1" ];
+      description = ''
+        Tags of this host, which a staged rollout's waves select hosts by (`--tag`, once per
+        value; docs/rollouts.md). A host with no tag a wave asks for falls into a percentage wave,
+        or the last one. Written to `config.json`; removed from it when the list is emptied.
+      '';
+    };
+
     activationTimeout = mkOption {
       type = types.nullOr duration;
       default = "1h";

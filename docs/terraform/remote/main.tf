@@ -42,6 +42,28 @@ data "aws_iam_policy_document" "host" {
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}.hosts/$${ec2:InstanceID}.json"]
   }
+  # Staged rollouts (docs/rollouts.md): the policy of an unsigned release, and the rollout's markers,
+  # halt and leases: read in one listing, written create-only, leases deleted when given back.
+  statement {
+    sid       = "NpcnixRolloutRead"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}.rollout.json", "arn:aws:s3:::${var.store.bucket}/${local.key}.rollout/*"]
+  }
+  statement {
+    sid       = "NpcnixRolloutWrite"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}.rollout/*"]
+  }
+  statement {
+    sid       = "NpcnixRolloutList"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.store.bucket}"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.key}.rollout/*"]
+    }
+  }
 }
 
 # Readers of npcnix fleet status and npcnix releases for this remote.
@@ -53,14 +75,15 @@ data "aws_iam_policy_document" "fleet_reader" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${local.key}.hosts/*", "${local.key}.releases/*"]
+      values   = ["${local.key}.hosts/*", "${local.key}.releases/*", "${local.key}.rollout/*"]
     }
   }
   statement {
     sid       = "NpcnixFleetRead"
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::${var.store.bucket}/${local.key}", "arn:aws:s3:::${var.store.bucket}/${local.key}.hosts/*",
-    "arn:aws:s3:::${var.store.bucket}/${local.key}.releases/*"]
+    "arn:aws:s3:::${var.store.bucket}/${local.key}.releases/*", "arn:aws:s3:::${var.store.bucket}/${local.key}.rollout.json",
+    "arn:aws:s3:::${var.store.bucket}/${local.key}.rollout/*"]
   }
 }
 

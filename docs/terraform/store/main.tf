@@ -133,6 +133,27 @@ data "aws_iam_policy_document" "host_any_remote" {
     actions   = ["s3:PutObject"]
     resources = ["${local.bucket_arn}/${local.remotes_prefix}/*.hosts/*"]
   }
+  # Staged rollouts (docs/rollouts.md): policy file, markers, halt, leases.
+  statement {
+    sid       = "NpcnixRolloutRead"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/${local.remotes_prefix}/*.rollout.json", "${local.bucket_arn}/${local.remotes_prefix}/*.rollout/*"]
+  }
+  statement {
+    sid       = "NpcnixRolloutWrite"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.bucket_arn}/${local.remotes_prefix}/*.rollout/*"]
+  }
+  statement {
+    sid       = "NpcnixRolloutList"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.remotes_prefix}/*.rollout/*"]
+    }
+  }
 }
 
 # Readers of npcnix fleet status and npcnix releases.

@@ -59,6 +59,10 @@ final class BootstrapCommand implements Callable<Integer> {
             description = "Ed25519 key (Nix format) release manifests must be signed with (repeatable).")
     java.util.List<String> trustedPublicKeys = new java.util.ArrayList<>();
 
+    @Option(names = "--tag", paramLabel = "TAG",
+            description = "A tag of this host, which staged rollouts select waves by (repeatable; written to the host config).")
+    java.util.List<String> tags = new java.util.ArrayList<>();
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = Durations.class,
             description = "How long to wait for the remote to appear and the store to answer (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -88,15 +92,20 @@ final class BootstrapCommand implements Callable<Integer> {
                 .withRemoteRegion(Optional.ofNullable(storeOptions.remoteRegion))
                 .withS3Endpoint(Optional.ofNullable(storeOptions.s3Endpoint))
                 .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys);
+        if (!tags.isEmpty()) {
+            settings = settings.withTags(tags);
+        }
         if (!trustedPublicKeys.isEmpty()) {
             settings = settings.withTrustedPublicKeys(trustedPublicKeys);
         }
         ctx.err().println("npcnix: bootstrap: following " + remote + " as " + target + " (data dir " + dataDir.root() + ")");
         Sleeper sleeper = ctx.sleeper().orElse(Sleeper.system());
-        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, (follower, stores) ->
+        PollOutcome outcome = root.runHost(dataDir, settings, storeOptions, activation, false, true, Optional.empty(), (follower, stores) ->
                 new Bootstrap(dataDir, follower, ctx.clock(), sleeper, ctx.random(), m -> ctx.err().println("npcnix: " + m))
                         .run(initial, timeout));
-        if (activation.dryRun) {
+        if (outcome instanceof PollOutcome.Waiting w) {
+            ctx.out().println("bootstrapped: following " + remote + " as " + target + "; " + w.describe());
+        } else if (activation.dryRun) {
             ctx.out().println(outcome instanceof PollOutcome.Activated a
                     ? "dry run: would activate " + target + " from " + remote + " (release " + a.release().etag() + ")"
                     : "dry run: " + target + " already applied from " + remote);

@@ -43,7 +43,7 @@ final class FleetCommand implements Callable<Integer> {
             description = {
                 "One row per host reporting to <remote>.hosts/: configuration, applied release, state, age of its report, last error;"
                     + " then a summary. States: in sync, behind, activating, failing, rolled back, quarantined, paused, reboot pending,"
-                    + " silent (its report is overdue), not bootstrapped.",
+                    + " silent (its report is overdue), not bootstrapped, waiting (a staged rollout holds the release back).",
                 "Exit 1 when any host is failing, rolled back, quarantined or silent: usable from CI after a publish."},
             footerHeading = "%nExamples:%n",
             footer = {

@@ -82,7 +82,8 @@ final class FollowCommand implements Callable<Integer> {
                 host.declarative));
         DataDir dataDir = root.openDataDir();
         try (FollowerLock one = dataDir.lockFollower()) {
-            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks, (follower, stores) -> {
+            return root.runHost(dataDir, settings, storeOptions, activation, ignoreEtag, !safety.noHealthChecks,
+                    Optional.ofNullable(fleet.hostId), (follower, stores) -> {
                 Shutdown shutdown = new Shutdown(follower::phase, ctx.exitNow());
                 follower.stopRequestedBy(shutdown::isRequested);
                 follower.onPhase(shutdown::entered);
@@ -109,11 +110,16 @@ final class FollowCommand implements Callable<Integer> {
         }
     }
 
-    /** What a one-shot run found: "up to date" on stdout; a pause or a failure as one line on stderr. */
+    /**
+     * What a one-shot run found: "up to date" or "waiting for wave k" on stdout; a pause or a failure as
+     * one line on stderr.
+     */
     private static void report(CliContext ctx, Settings settings, PollOutcome outcome) {
         if (outcome instanceof PollOutcome.Unchanged unchanged) {
             ctx.out().println("up to date: release " + unchanged.etag() + " of " + settings.remote().map(Object::toString).orElse("?")
                     + " (" + settings.configuration().map(Object::toString).orElse("?") + ")");
+        } else if (outcome instanceof PollOutcome.Waiting waiting) {
+            ctx.out().println("release " + waiting.release().shortId() + " of " + waiting.release().remote() + ": " + waiting.describe());
         } else if (!(outcome instanceof PollOutcome.Activated)) {
             ctx.err().println("npcnix: " + outcome.summary());
         }

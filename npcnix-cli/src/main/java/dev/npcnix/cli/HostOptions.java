@@ -26,6 +26,10 @@ final class HostOptions {
             description = "Ed25519 key (Nix format) release manifests must be signed with (repeatable; written to the host config).")
     List<String> trustedPublicKeys = new ArrayList<>();
 
+    @Option(names = "--tag", paramLabel = "TAG",
+            description = "A tag of this host, which staged rollouts select waves by (repeatable; written to the host config).")
+    List<String> tags = new ArrayList<>();
+
     @Option(names = "--min-sleep-secs", paramLabel = "N", description = "Shortest poll interval, right after a change (default 5).")
     Long minSleepSecs;
 
@@ -38,7 +42,7 @@ final class HostOptions {
 
     @Option(names = "--declarative",
             description = {"The host options given here are all there are (the NixOS module passes it): --remote-region,",
-                "--s3-endpoint and --trusted-public-keys not given are cleared from the host config, so no signature",
+                "--s3-endpoint, --trusted-public-keys and --tag not given are cleared from the host config, so no signature",
                 "is required without keys. --remote and --configuration not given keep the bootstrapped ones."})
     boolean declarative;
 
@@ -47,6 +51,7 @@ final class HostOptions {
         Settings s = settings;
         if (declarative) {
             s = s.withTrustedPublicKeys(List.of())
+                    .withTags(List.of())
                     .withRemoteRegion(Optional.empty())
                     .withS3Endpoint(Optional.empty());
         }
@@ -58,6 +63,9 @@ final class HostOptions {
         }
         if (!trustedPublicKeys.isEmpty()) {
             s = s.withTrustedPublicKeys(trustedPublicKeys);
+        }
+        if (!tags.isEmpty()) {
+            s = s.withTags(tags);
         }
         if (store.remoteRegion != null) {
             s = s.withRemoteRegion(Optional.of(store.remoteRegion));

@@ -60,7 +60,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             PublishCommand.class, PackCommand.class, PullCommand.class, ActivateCommand.class,
             BootstrapCommand.class, FollowCommand.class, StatusCommand.class, HistoryCommand.class,
             CheckCommand.class, PauseCommand.class, UnpauseCommand.class, RetryCommand.class, ConfigCommand.class,
-            FleetCommand.class, ReleasesCommand.class, RollbackCommand.class,
+            FleetCommand.class, RolloutCommand.class, ReleasesCommand.class, RollbackCommand.class,
             KeygenCommand.class, VerifyCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
@@ -135,7 +135,7 @@ public final class NpcnixCommand implements Callable<Integer> {
 
     /** The poll step for this host, as {@code follow} and {@code bootstrap} run it. */
     private dev.npcnix.follow.Follower follower(DataDir dir, RemoteStores stores, ActivationOptions activation, boolean ignoreEtag,
-            boolean healthChecks) {
+            boolean healthChecks, Optional<String> hostId) {
         dev.npcnix.follow.FollowOptions options = dev.npcnix.follow.FollowOptions.defaults()
                 .withOperation(activation.operation)
                 .withActivationOptions(activation.extraSubstituters, activation.extraTrustedPublicKeys)
@@ -144,7 +144,9 @@ public final class NpcnixCommand implements Callable<Integer> {
                 .withDryRun(activation.dryRun)
                 .withNotices(m -> ctx.err().println("npcnix: " + m))
                 .withVerifier(dev.npcnix.sign.ManifestVerifier.forKeys(dir.loadSettings().trustedPublicKeys()))
-                .withHealthChecks(healthChecks);
+                .withHealthChecks(healthChecks)
+                // resolved when a release first carries a rollout policy (the metadata service is asked then, not at start)
+                .withHostId(() -> dev.npcnix.fleet.HostIds.resolve(hostId, dir, dev.npcnix.fleet.HostIds.system(ctx.env())).value());
         return new dev.npcnix.follow.Follower(dir, stores, activator(activation), ctx.clock(), options, hostSystem(activation));
     }
 
@@ -173,7 +175,7 @@ public final class NpcnixCommand implements Callable<Integer> {
      * poll step for this host; the store clients are closed afterwards.
      */
     <T> T runHost(DataDir dir, Settings settings, StoreOptions store, ActivationOptions activation, boolean ignoreEtag,
-            boolean healthChecks, HostRun<T> body) throws InterruptedException {
+            boolean healthChecks, Optional<String> hostId, HostRun<T> body) throws InterruptedException {
         if (!settings.equals(dir.loadSettings())) {
             dir.storeSettings(settings);
         }
@@ -182,7 +184,7 @@ public final class NpcnixCommand implements Callable<Integer> {
             dev.npcnix.archive.FlakeArchive.loadCodec(dir.tmp());
         }
         try (RemoteStores stores = stores(store.settings(ctx.env(), settings))) {
-            return body.run(follower(dir, stores, activation, ignoreEtag, healthChecks), stores);
+            return body.run(follower(dir, stores, activation, ignoreEtag, healthChecks, hostId), stores);
         }
     }
 

@@ -93,6 +93,13 @@ final class StatusCommand implements Callable<Integer> {
                 s.configuration().get())).map(p -> p.at() + ", " + Durations.format(Duration.between(p.at(), now)) + " ago: "
                 + describe(p) + (p.since().equals(p.at()) ? "" : " (since " + p.since() + ")")).orElse("none recorded"));
         out.printf("remote serves:  %s%n", status.served().map(Etag::value).orElse("unknown"));
+        HostState.Gated held = heldHere(s, state);
+        if (held != null) {
+            out.printf("rollout:        %s%n", held.reason() != null && held.reason().startsWith("halted")
+                    ? "held: rollout " + held.rolloutId() + " " + held.reason()
+                    : "waiting for wave " + held.wave() + " of rollout " + held.rolloutId() + " since " + held.since() + " ("
+                            + held.reason() + ")");
+        }
         out.printf("last applied:   %s%n", applied.map(at -> s.lastEtag().map(Etag::value).orElse("local activation")
                 + " (" + s.lastConfiguration().map(Object::toString).orElse("") + ") at " + at + ", "
                 + Durations.format(Duration.between(at, now)) + " ago")
@@ -133,6 +140,7 @@ final class StatusCommand implements Callable<Integer> {
             case ROLLED_BACK -> "release " + p.etag() + " rolled back: " + p.message();
             case ROLLBACK_FAILED -> "ROLLBACK FAILED for release " + p.etag() + ": " + p.message();
             case REBOOTING -> "rebooting for release " + p.etag();
+            case WAITING -> "release " + p.etag() + " held by a staged rollout";
         };
     }
 
@@ -201,7 +209,9 @@ final class StatusCommand implements Callable<Integer> {
         g.writeStringField("data_dir", dir.root().toString());
         g.writeStringField("remote", s.remote().map(Object::toString).orElse(null));
         g.writeStringField("configuration", s.configuration().map(Object::toString).orElse(null));
-        g.writeStringField("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused").orElse("active"));
+        HostState.Gated held = heldHere(s, state);
+        g.writeStringField("state", pause.map(p -> p instanceof Pause.Until ? "paused_until" : "paused")
+                .orElse(held == null ? "active" : "waiting"));
         g.writeStringField("paused_until", pause.filter(p -> p instanceof Pause.Until)
                 .map(p -> ((Pause.Until) p).until().toString()).orElse(null));
         g.writeFieldName("last_applied");
@@ -225,6 +235,11 @@ final class StatusCommand implements Callable<Integer> {
             HostStateJson.writeQuarantine(g, q);
         }
         g.writeEndArray();
+        if (held != null) {
+            HostStateJson.writeGated(g, held);
+        } else {
+            g.writeNullField("rollout");
+        }
         g.writeObjectFieldStart("poll_interval_secs");
         g.writeNumberField("base", base.toSeconds());
         g.writeNumberField("min", base.toSeconds() / 2);
@@ -276,6 +291,13 @@ final class StatusCommand implements Callable<Integer> {
             g.writeNull();
         }
         g.writeEndObject();
+    }
+
+    /** The release a staged rollout holds back for this host's remote and configuration, or null. */
+    private static HostState.Gated heldHere(Settings s, HostState state) {
+        HostState.Gated g = state.rollout();
+        return g != null && s.remote().filter(g.remote()::equals).isPresent()
+                && s.configuration().filter(g.configuration()::equals).isPresent() ? g : null;
     }
 
     private static String lower(Enum<?> e) {

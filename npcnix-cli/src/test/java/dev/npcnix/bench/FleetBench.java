@@ -81,6 +81,46 @@ final class FleetBench {
             releases.add(archive);
         }
         boolean realDay = Boolean.getBoolean("bench.fleet.realDay");
+        if (!Boolean.getBoolean("bench.fleet.rolloutOnly")) {
+            day(ctx, dir, releases, realDay);
+        }
+        rollouts(ctx, dir.resolve("rollout"), ctx.quick() ? 100 : 1000);
+    }
+
+    /**
+     * Staged rollouts (issue 15): waves 1 %/10 %/50 %/100 %, soak 15 min, at most 3 in flight, host clocks
+     * skewed by up to ±5 min; a bad release (fails on every host) and a good one, on a store whose times
+     * follow the virtual clock.
+     */
+    private static void rollouts(Bench.Ctx ctx, Path dir, int hosts) throws Exception {
+        dev.npcnix.rollout.RolloutPolicy waves = dev.npcnix.rollout.RolloutPolicy.of(1, List.of(10.0, 50.0), Duration.ofMinutes(15), 0,
+                3, dev.npcnix.rollout.RolloutPolicy.OnHalt.STAY);
+        String n = "rollout " + hosts + " hosts";
+        long t0 = System.nanoTime();
+        RolloutSimulation.Result bad = new RolloutSimulation(Files.createDirectories(dir.resolve("bad")), hosts, Duration.ofMinutes(5), 4)
+                .run(waves, true, Duration.ofMinutes(30), Duration.ofMinutes(20));
+        ctx.log("rollout: bad release simulated in %.0f s", (System.nanoTime() - t0) / 1e9);
+        ctx.report(Figure.absolute(n + ": hosts that activated the bad release", bad.activatedBad(), "",
+                "<= wave 0 (" + bad.waveZeroHosts() + ")", bad.activatedBad() <= Math.max(1, bad.waveZeroHosts())));
+        ctx.report(Figure.absolute(n + ": halt seen by every gated host within", bad.haltSeenWithin().toSeconds(), "s",
+                "<= 1 poll interval (" + bad.maxPollInterval().toSeconds() + " s)",
+                bad.haltSeenWithin().compareTo(bad.maxPollInterval().plusSeconds(2)) <= 0));
+        t0 = System.nanoTime();
+        RolloutSimulation.Result good = new RolloutSimulation(Files.createDirectories(dir.resolve("good")), hosts, Duration.ofMinutes(5), 4)
+                .run(waves, false, Duration.ofHours(2), Duration.ofMinutes(20));
+        ctx.log("rollout: good release simulated in %.0f s", (System.nanoTime() - t0) / 1e9);
+        Duration bound = good.soaks().plus(good.maxPollInterval().multipliedBy(2));
+        ctx.report(Figure.absolute(n + ": good release on every host after", good.reachedAll().toSeconds(), "s",
+                "<= soaks + 2 poll intervals (" + bound.toSeconds() + " s)", good.stillWaiting() == 0 && good.reachedAll().compareTo(bound) <= 0));
+        ctx.report(Figure.absolute(n + ": max in flight seen", good.maxInFlight(), "", "<= " + good.maxInFlightAllowed(),
+                good.maxInFlight() <= good.maxInFlightAllowed()));
+        ctx.report(Figure.info(n + ": requests/host-hour, quiet (before the publish)", good.quietPerHostHour(), ""));
+        ctx.report(Figure.info(n + ": requests/host-hour, during the rollout (all: GET, LIST, PUT, DELETE)", good.rolloutPerHostHour(), ""));
+        ctx.report(Figure.info(n + ": requests per host, whole rollout", good.rolloutRequests() / (double) hosts, ""));
+        ctx.report(Figure.info(n + ": requests/host-hour, halted rollout (30 min after the publish)", bad.rolloutPerHostHour(), ""));
+    }
+
+    private static void day(Bench.Ctx ctx, Path dir, List<Path> releases, boolean realDay) throws Exception {
         try (S3Server server = S3Server.start()) {
             server.createBucket("fleet");
             Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", server.accessKey(), "AWS_SECRET_ACCESS_KEY",

@@ -131,8 +131,10 @@ class S3EndToEndTest {
         };
         CliRunner.Result activate = cli.run("--data-dir", data, "follow", "--once=activate");
         assertThat(activate.code()).as(activate.err()).isZero();
+        // the release, and once per new release the unsigned remote's rollout file (none here: applied at once)
         assertThat(server.traffic().requests()).as("requests of the one-shot poll and the paused ones, besides the host's reports")
-                .filteredOn(r -> !(r.startsWith("PUT ") && r.contains(".hosts/"))).hasSize(1);
+                .filteredOn(r -> !(r.startsWith("PUT ") && r.contains(".hosts/")))
+                .satisfiesExactly(r -> assertThat(r).endsWith("/prod.npcnix"), r -> assertThat(r).endsWith("/prod.npcnix.rollout.json"));
         assertThat(rebuild.invocations()).hasSize(1);
     }
 

@@ -78,6 +78,12 @@ public final class Bootstrap {
                         : "bootstrap: " + configuration + " already applied");
                 return outcome;
             }
+            if (outcome instanceof PollOutcome.Waiting w) {
+                // a staged rollout holds the release: the daemon applies it when this host's wave opens
+                progress.accept("bootstrap: " + configuration + ": release " + w.release().shortId() + " " + w.describe()
+                        + "; npcnix follow applies it when the wave opens");
+                return outcome;
+            }
             if (outcome instanceof PollOutcome.Paused paused) {
                 throw new StateException("bootstrap: host is " + paused.pause() + " (run npcnix unpause)");
             }

@@ -28,23 +28,25 @@ import org.slf4j.LoggerFactory;
  * what a pending trial left ({@link Reconcile}), then run the stages in order, each with one typed input
  * and output: {@link Fetch} (one conditional request, no body when unchanged) → {@link Download} (a
  * {@link Release} in {@code tmp/}, ETag and SHA-256) → {@link Screen} (quarantined, or applied already)
- * → {@link Unpack} (unpacked and verified in one hashing pass) → {@link SafeActivation} (with checks:
- * trial, checks, commit or rollback; without: {@link Activate}) → {@link Recorder} (written atomically)
- * → the reboot a commit asked for. Synchronous; returns a {@link PollOutcome} and never throws for a
- * failure the loop should survive.
+ * → {@link Unpack} (unpacked and verified in one hashing pass) → {@link Gate} (a staged rollout's wave,
+ * halt and leases) → {@link SafeActivation} (with checks: trial, checks, commit or rollback; without:
+ * {@link Activate}) → {@link Recorder} (written atomically) → the reboot a commit asked for. A release
+ * the gate holds back stays verified in the data dir: while the remote still has it, the next poll goes
+ * from the conditional GET straight to the gate. Synchronous; returns a {@link PollOutcome} and never
+ * throws for a failure the loop should survive.
  *
- * <p>Where the next stages go: a rollout gate between {@code unpack} and {@code activate}; reports,
- * metrics and hooks after the record, as observers of the outcome.
+ * <p>Where the next stages go: reports, metrics and hooks after the record, as observers of the outcome.
  */
 public final class Follower {
     private static final Logger log = LoggerFactory.getLogger(Follower.class);
 
     /**
      * Where a poll is; the daemon defers a shutdown while {@link #ACTIVATING} or {@link #RECORDING}, and
-     * leaves at once while {@link #CHECKING} (a trial's checks: the next start finishes them, and a
-     * reboot boots the untouched boot default).
+     * leaves at once while {@link #GATING} (a release held for its wave: nothing to interrupt) or
+     * {@link #CHECKING} (a trial's checks: the next start finishes them, and a reboot boots the untouched
+     * boot default).
      */
-    public enum Phase { IDLE, FETCHING, UNPACKING, ACTIVATING, CHECKING, RECORDING }
+    public enum Phase { IDLE, FETCHING, UNPACKING, GATING, ACTIVATING, CHECKING, RECORDING }
 
     private final DataDir dataDir;
     private final Clock clock;
@@ -53,6 +55,7 @@ public final class Follower {
     private final Download download;
     private final Screen screen;
     private final Unpack unpack;
+    private final Gate gate;
     private final SafeActivation activate;
     private final Recorder recorder;
     private final Reconcile reconcile;
@@ -86,6 +89,7 @@ public final class Follower {
         this.download = new Download(options.maxDownloadBytes());
         this.screen = new Screen();
         this.unpack = new Unpack(options.limits(), options.verifier());
+        this.gate = new Gate(dataDir, stores, clock, options);
         this.recorder = new Recorder(dataDir, clock, options);
         this.system = host.system();
         SystemChanges changes = new SystemChanges(dataDir, stores, host, clock);
@@ -191,17 +195,24 @@ public final class Follower {
             Poll poll = new Poll(remote, configuration, settings, state,
                     ignoreEtagPending ? Optional.empty() : recorder.known(settings, state, remote, configuration),
                     ignoreEtagPending, clock.instant(), workspace);
-            PollOutcome outcome = Pipeline.start(poll, this::enter)
-                    .then(Phase.FETCHING, fetch)
-                    .then(Phase.FETCHING, download)
-                    .then(Phase.FETCHING, screen)
-                    .then(Phase.UNPACKING, unpack)
+            Pipeline<Fetch.Incoming> fetched = Pipeline.start(poll, this::enter).then(Phase.FETCHING, fetch);
+            Optional<Unpack.VerifiedFlake> held = held(poll);
+            // A release a rollout holds is not downloaded again while the remote still has it: the gate is asked again.
+            Pipeline<Unpack.VerifiedFlake> verified = held.isPresent()
+                    && fetched.stoppedWith(o -> o instanceof PollOutcome.Unchanged u && u.etag().equals(held.get().release().etag()))
+                    ? Pipeline.resume(poll, this::enter, held.get())
+                    : fetched.then(Phase.FETCHING, download)
+                            .then(Phase.FETCHING, screen)
+                            .then(Phase.UNPACKING, unpack);
+            PollOutcome outcome = verified
+                    .then(Phase.GATING, gate)
                     .then(Phase.ACTIVATING, activate)
                     .finish(Phase.RECORDING, recorder::activated, recorder::stopped,
                             (release, error, p) -> {
                                 workspace.close(); // a full disk gets its room back before the record
                                 return recorder.failed(release, error, p, () -> enter(Phase.RECORDING));
                             });
+            gate.afterRecord(outcome);
             if (outcome instanceof PollOutcome.Activated || (outcome instanceof PollOutcome.Failed f
                     && f.error().errorClass() == ErrorClass.DETERMINISTIC && !options.dryRun())) {
                 ignoreEtagPending = false; // --ignore-etag forces the first release dealt with, not every poll
@@ -238,6 +249,8 @@ public final class Follower {
             message = r.error().getMessage();
         } else if (outcome instanceof PollOutcome.Rebooting r) {
             served = r.release().etag();
+        } else if (outcome instanceof PollOutcome.Waiting w) {
+            served = w.release().etag();
         } else if (outcome instanceof PollOutcome.Failed f) {
             served = f.release().map(Release::etag).orElse(null);
             errorClass = f.error().errorClass();
@@ -249,6 +262,16 @@ public final class Follower {
             log.debug("cannot record the poll: {}", e.getMessage());
         }
         return outcome;
+    }
+
+    /** The release a rollout holds for this remote and configuration, when its unpacked tree is still there. */
+    private Optional<Unpack.VerifiedFlake> held(Poll poll) {
+        HostState.Gated g = poll.state().rollout();
+        if (g == null || !g.remote().equals(poll.remote()) || !g.configuration().equals(poll.configuration()) || poll.force()) {
+            return Optional.empty();
+        }
+        return dataDir.held(g.flake()).map(dir -> new Unpack.VerifiedFlake(dir, new Release(g.remote(), g.etag(), g.sha256(), g.size()),
+                g.sequence() > 0 ? java.util.OptionalLong.of(g.sequence()) : java.util.OptionalLong.empty()));
     }
 
     private void enter(Phase next) {

@@ -51,6 +51,16 @@ final class Pipeline<T> {
         return new Pipeline<>(poll, enter, Step.next(poll), Optional.empty(), null);
     }
 
+    /** A pipeline that goes on from {@code value}, a release held from an earlier poll (a rollout's gate). */
+    static <T extends ReleaseBound> Pipeline<T> resume(Poll poll, Consumer<Follower.Phase> enter, T value) {
+        return new Pipeline<>(poll, enter, Step.next(value), Optional.of(value.release()), null);
+    }
+
+    /** Whether the poll ended early with an outcome {@code test} accepts. */
+    boolean stoppedWith(java.util.function.Predicate<PollOutcome> test) {
+        return failure == null && step instanceof Step.Stop<T> stop && test.test(stop.outcome());
+    }
+
     /** Runs {@code stage} in {@code phase} on this output, unless the poll has ended. */
     @SuppressWarnings("unchecked")
     <U> Pipeline<U> then(Follower.Phase phase, Stage<? super T, U> stage) {

@@ -163,6 +163,33 @@ public sealed interface PollOutcome {
         }
     }
 
+    /**
+     * A staged rollout holds the release back: this host's wave is not open yet, the rollout is halted,
+     * or every in-flight lease is taken. The release stays unpacked and verified in the data dir
+     * ({@code held}); the next polls re-evaluate the gate without downloading it again.
+     *
+     * @param opensAt when the wave opens by this host's clock if nothing else changes (a soak running); the
+     *     loop polls then rather than later
+     */
+    record Waiting(Release release, ConfigurationName configuration, dev.npcnix.state.HostState.Gated held, boolean halted,
+            java.util.Optional<java.time.Instant> opensAt) implements PollOutcome {
+        @Override
+        public LastPoll.Outcome kind() {
+            return LastPoll.Outcome.WAITING;
+        }
+
+        @Override
+        public String summary() {
+            return "release " + release.shortId() + " of " + release.remote() + ": " + describe();
+        }
+
+        /** {@code waiting for wave 2 (wave 1 soaking until …)}. */
+        public String describe() {
+            return (halted ? "halted: rollout " + held.rolloutId() + " stopped (" : "waiting for wave " + held.wave() + " (")
+                    + held.reason() + ")";
+        }
+    }
+
     /** The remote holds a release that failed before; it is skipped until a new one or {@code npcnix retry}. */
     record Quarantined(Etag etag, String reason) implements PollOutcome {
         @Override

@@ -70,7 +70,8 @@ final class Recorder {
             HostState next = dataDir.loadState()
                     .withAttempt(attempt(poll, activation.took(), release, HostState.Result.ACTIVATED, null, activation.checks()))
                     .withLastSeen(poll.seen(release.etag()))
-                    .withPending(activation.keep());
+                    .withPending(activation.keep())
+                    .withRollout(null);
             if (!activation.checks().isEmpty()) {
                 next = next.withChecks(activation.checks());
             }
@@ -81,21 +82,51 @@ final class Recorder {
             log.info("activated release {} of {} as {} in {} s{}", release.shortId(), poll.remote(), poll.configuration(),
                     activation.took().toSeconds(), activation.checks().isEmpty() ? "" : ", all " + activation.checks().size()
                             + " checks passed");
+            releaseHeld(poll);
+            log.info("activated release {} of {} as {} in {} s", release.shortId(), poll.remote(), poll.configuration(),
+                    activation.took().toSeconds());
         }
         return new PollOutcome.Activated(release, poll.configuration(), activation.took(), activation.checks(),
                 activation.reboot());
     }
 
-    /** The poll ended early: remembers the release it dealt with, if it changed. */
+    /**
+     * The poll ended early: remembers the release it dealt with, if it changed, and the release a rollout
+     * holds back (a held release the remote no longer has is let go).
+     */
     PollOutcome stopped(Step.Stop<?> stop, Poll poll) {
-        stop.seen().ifPresent(seen -> {
-            if (options.dryRun()) {
-                dryRunLastSeen = seen;
-            } else if (!seen.equals(poll.state().lastSeen())) {
-                dataDir.storeState(dataDir.loadState().withLastSeen(seen));
+        HostState.Gated held = stop.outcome() instanceof PollOutcome.Waiting w ? w.held() : null;
+        boolean letGo = held == null && poll.state().rollout() != null && stop.seen().isPresent()
+                && !stop.seen().get().etag().equals(poll.state().rollout().etag());
+        if (options.dryRun()) {
+            stop.seen().ifPresent(seen -> dryRunLastSeen = seen);
+        } else if (held != null || letGo || stop.seen().filter(seen -> !seen.equals(poll.state().lastSeen())).isPresent()) {
+            HostState next = dataDir.loadState();
+            if (stop.seen().isPresent()) {
+                next = next.withLastSeen(stop.seen().get());
             }
-        });
+            if (held != null || letGo) {
+                next = next.withRollout(held);
+            }
+            if (!next.equals(dataDir.loadState())) {
+                dataDir.storeState(next);
+            }
+            if (letGo) {
+                releaseHeld(poll);
+            }
+        }
         return stop.outcome();
+    }
+
+    /** Removes the tree a rollout held, once it is applied or let go. */
+    private void releaseHeld(Poll poll) {
+        if (poll.state().rollout() != null) {
+            try {
+                dataDir.releaseHeld();
+            } catch (RuntimeException e) {
+                log.warn("cannot remove the release the rollout held: {}", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -149,7 +180,7 @@ final class Recorder {
                     next = next.withChecks(checks);
                 }
                 if (quarantine) {
-                    next = next.withQuarantine(new HostState.Quarantine(poll.remote(), release.etag(), release.sha256(),
+                    next = next.withRollout(null).withQuarantine(new HostState.Quarantine(poll.remote(), release.etag(), release.sha256(),
                             poll.configuration(), clock.instant(), e.getMessage()))
                             .withLastSeen(poll.seen(release.etag()));
                 }

@@ -54,6 +54,24 @@ public final class Schedule {
         return b.compareTo(interval) > 0 ? b : interval;
     }
 
+    /**
+     * The wait before the next poll when something is due at {@code wakeAt} (a rollout wave whose soak
+     * ends): no later than that (plus a second, so the store's clock has passed it too), never sooner than
+     * a second.
+     */
+    public static Duration next(Settings s, Instant now, int consecutiveTransientFailures, RandomGenerator random,
+            java.util.Optional<Instant> wakeAt) {
+        Duration wait = next(s, now, consecutiveTransientFailures, random);
+        if (wakeAt.isEmpty() || consecutiveTransientFailures > 0) {
+            return wait;
+        }
+        Duration until = Duration.between(now, wakeAt.get()).plusSeconds(1);
+        if (until.compareTo(Duration.ofSeconds(1)) < 0) {
+            until = Duration.ofSeconds(1);
+        }
+        return until.compareTo(wait) < 0 ? until : wait;
+    }
+
     private static Duration jitter(Duration d, RandomGenerator random) {
         double factor = 0.5 + random.nextDouble();
         return Duration.ofMillis(Math.round(d.toMillis() * factor));

@@ -49,7 +49,9 @@ public final class Json {
     public static byte[] write(Writer body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
         try (JsonGenerator g = FACTORY.createGenerator(bytes)) {
-            g.setPrettyPrinter(PRETTY);
+            // a fresh instance per document: a DefaultPrettyPrinter keeps its nesting depth, so one shared by
+            // threads writing at once (hosts racing for a lease in one JVM) corrupts the indentation for good
+            g.setPrettyPrinter(PRETTY.createInstance());
             body.write(g);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write JSON", e);

@@ -47,8 +47,9 @@ final class ManifestSigner {
     private ManifestSigner() {
     }
 
-    static Outcome packSigned(Path src, RemoteUri remote, PackOptions options, Signing signing, RemoteStore store,
-            Path work, Path target, PackProgress packing) throws IOException {
+    static Outcome packSigned(Path src, RemoteUri remote, PackOptions options, Signing signing,
+            Optional<dev.npcnix.rollout.RolloutPolicy> rollout, RemoteStore store, Path work, Path target, PackProgress packing)
+            throws IOException {
         if (Files.exists(src.resolve(Manifest.DIR), LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidInputException("flake source " + src + ": " + Manifest.DIR + "/ is reserved for npcnix's signed manifest");
         }
@@ -72,7 +73,8 @@ final class ManifestSigner {
             Optional<Manifest> current = currentManifest(store, remote, currentDir);
             if (current.isPresent()) {
                 previous = current.get().sequence();
-                if (current.get().entries().equals(entries) && isIntactAndOurs(currentDir, remote, signing)) {
+                if (current.get().entries().equals(entries) && java.util.Objects.equals(current.get().rollout(), rollout.orElse(null))
+                        && isIntactAndOurs(currentDir, remote, signing)) {
                     log.info("remote {} already holds this tree signed by {} (sequence {})", remote, signing.key().name(), previous);
                     String sha;
                     try (InputStream in = Files.newInputStream(work.resolve("current.npcnix"))) {
@@ -85,7 +87,7 @@ final class ManifestSigner {
         }
         long sequence = Math.max(signing.clock().millis(), previous + 1);
         Manifest manifest = new Manifest(1, remote.toString(), sequence, signing.clock().instant().toString(),
-                signing.publisher(), signing.sourceRevision().orElse(null), entries);
+                signing.publisher(), signing.sourceRevision().orElse(null), entries, rollout.orElse(null));
         byte[] json = manifest.toJson();
         Files.createDirectories(tree.resolve(Manifest.DIR));
         Files.write(tree.resolve(Manifest.FILE), json);

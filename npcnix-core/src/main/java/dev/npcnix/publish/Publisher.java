@@ -6,6 +6,8 @@ import dev.npcnix.archive.PackProgress;
 import dev.npcnix.archive.PackResult;
 import dev.npcnix.local.Digests;
 import dev.npcnix.local.LocalFiles;
+import dev.npcnix.rollout.RolloutFile;
+import dev.npcnix.rollout.RolloutPolicy;
 import dev.npcnix.store.RemoteObject;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
@@ -34,6 +36,11 @@ public final class Publisher {
     private final RemoteStores stores;
     private final Path tempDir;
     private final Optional<ReleaseHistory.Policy> history;
+    private final Optional<Plan> rollout;
+
+    /** A rollout to start with each release: the policy, the clock and who publishes (for the rollout file). */
+    private record Plan(RolloutPolicy policy, java.time.Clock clock, String publisher) {
+    }
 
     /**
      * A publisher that keeps no history.
@@ -46,9 +53,28 @@ public final class Publisher {
 
     /** A publisher that keeps the release it replaces, as {@code history} says ({@link ReleaseHistory}). */
     public Publisher(RemoteStores stores, Path tempDir, Optional<ReleaseHistory.Policy> history) {
+        this(stores, tempDir, history, Optional.empty());
+    }
+
+    private Publisher(RemoteStores stores, Path tempDir, Optional<ReleaseHistory.Policy> history, Optional<Plan> rollout) {
         this.stores = stores;
         this.tempDir = tempDir;
         this.history = history.filter(h -> h.keep() > 0);
+        this.rollout = rollout;
+    }
+
+    /**
+     * A publisher whose releases carry {@code policy}: inside the signed manifest when signing, and in
+     * {@code <remote>.rollout.json} (written before the release, naming it) either way.
+     */
+    public Publisher withRollout(RolloutPolicy policy, java.time.Clock clock, String publisher) {
+        if (policy.onHalt() == RolloutPolicy.OnHalt.ROLLBACK) {
+            // Refused rather than published: hosts would keep a halted release while the policy said they
+            // switch back. Rolling a committed release back through safe activation is not built yet.
+            throw new dev.npcnix.InvalidInputException("rollout policy: on_halt rollback: not supported yet (hosts that applied a"
+                    + " halted release keep it; use stay, and npcnix rollback to publish the previous release)");
+        }
+        return new Publisher(stores, tempDir, history, Optional.of(new Plan(policy, clock, publisher)));
     }
 
     public PublishResult publish(Path src, RemoteUri remote, PackOptions options, RemoteStore.TransferListener listener) {
@@ -87,7 +113,8 @@ public final class Publisher {
             long sequence = 0;
             if (signing.isPresent()) {
                 work = Files.createTempDirectory(tempDir, "npcnix-sign-");
-                ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), store, work, staged, packing);
+                ManifestSigner.Outcome signed = ManifestSigner.packSigned(src, remote, options, signing.get(), rollout.map(Plan::policy), store, work,
+                        staged, packing);
                 if (signed.unchanged().isPresent()) {
                     return signed.unchanged().get();
                 }
@@ -146,6 +173,15 @@ public final class Publisher {
                 log.info("remote {} already holds these bytes ({}): not uploading", remote, existing.get().etag());
                 return new PublishResult(remote, existing.get().etag(), shaHex, size, entries, true);
             }
+            if (rollout.isPresent()) {
+                // before the release: a host that sees the release finds its policy
+                Plan plan = rollout.get();
+                RolloutFile file = new RolloutFile(RolloutFile.idOf(sequence, shaHex), shaHex, plan.clock().instant(),
+                        signedBy.orElse(plan.publisher()), plan.policy());
+                store.write(RolloutFile.of(remote), file.toJson(), "application/json", RemoteStore.Condition.NONE);
+                log.info("rollout {} of {}: {} waves, policy in {}", file.rolloutId(), remote, plan.policy().waves().size(),
+                        RolloutFile.of(remote));
+            }
             Optional<ReleaseIndex.Entry> kept = Optional.empty();
             ReleaseHistory releases = new ReleaseHistory(store, remote);
             if (history.isPresent() && existing.isPresent()) {
@@ -159,7 +195,8 @@ public final class Publisher {
                 releases.record(kept, new ReleaseIndex.Entry(sequence, shaHex, published.etag(), size, policy.clock().instant(),
                         signedBy.orElse(policy.publisher()), sequence > 0, null, rollbackOf), policy.keep());
             }
-            return new PublishResult(remote, published.etag(), shaHex, size, entries, false);
+            PublishResult result = new PublishResult(remote, published.etag(), shaHex, size, entries, false);
+            return rollout.map(p -> result.withRollout(RolloutFile.idOf(sequence, shaHex), p.policy())).orElse(result);
         } finally {
             if (work != null) {
                 LocalFiles.deleteRecursively(work);

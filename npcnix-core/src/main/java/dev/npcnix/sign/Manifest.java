@@ -2,6 +2,8 @@ package dev.npcnix.sign;
 
 import dev.npcnix.json.Json;
 import java.io.IOException;
+import dev.npcnix.rollout.RolloutPolicy;
+import dev.npcnix.rollout.RolloutPolicyJson;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -17,6 +19,8 @@ import java.util.TreeMap;
  * @param publisher who published ({@code user@host}, or the CI's identity)
  * @param sourceRevision the git commit of the flake, when it was a git checkout
  * @param entries every packed entry but {@code .npcnix/}, by path
+ * @param rollout the release's rollout policy, when it has one: signed with the rest, so whoever can write
+ *     the bucket cannot skip its waves
  */
 public record Manifest(
         int format,
@@ -25,7 +29,8 @@ public record Manifest(
         String publishedAt,
         String publisher,
         String sourceRevision,
-        Map<String, Entry> entries) {
+        Map<String, Entry> entries,
+        RolloutPolicy rollout) {
 
     public static final String DIR = ".npcnix";
     public static final String FILE = ".npcnix/manifest.json";
@@ -77,6 +82,10 @@ public record Manifest(
                 g.writeEndObject();
             }
             g.writeEndObject();
+            if (rollout != null) { // absent rather than null: manifests without a policy sign the same bytes as before
+                g.writeFieldName("rollout");
+                RolloutPolicyJson.write(g, rollout);
+            }
             g.writeEndObject();
         });
     }
@@ -100,8 +109,9 @@ public record Manifest(
                 }
             }
             m = new Manifest((int) Json.number(o, "format"), Json.text(o, "remote"), Json.number(o, "sequence"),
-                    Json.text(o, "published_at"), Json.text(o, "publisher"), Json.text(o, "source_revision"), entries);
-        } catch (IllegalArgumentException e) {
+                    Json.text(o, "published_at"), Json.text(o, "publisher"), Json.text(o, "source_revision"), entries,
+                    o.get("rollout") == null ? null : RolloutPolicyJson.fromValue(o.get("rollout"), "rollout"));
+        } catch (IllegalArgumentException | dev.npcnix.InvalidInputException e) {
             throw new IOException(e.getMessage(), e);
         }
         if (m.format() != 1 || m.remote() == null) {

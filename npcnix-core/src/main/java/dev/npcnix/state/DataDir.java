@@ -54,6 +54,7 @@ public final class DataDir {
     /** When the daemon saw a stop requested while a trial ran: such an interruption is not the release's fault. */
     public static final String STOP_FILE = "stop.json";
     public static final String LOCK_FILE = "activate.lock";
+    public static final String ROLLOUT_DIR = "rollout";
     public static final String FOLLOWER_LOCK_FILE = "follow.lock";
     public static final String TMP_DIR = "tmp";
     /** The last report this host wrote to its store ({@code <remote>.hosts/<host-id>.json}), as written. */
@@ -578,6 +579,39 @@ public final class DataDir {
             return Files.createTempDirectory(tmp(), prefix, fileAttributes(DIR_PERMS));
         } catch (IOException e) {
             throw new LocalException(tmp(), "cannot create a temp dir", e);
+        }
+    }
+
+    /**
+     * Keeps an unpacked, verified release that a staged rollout holds back: moved (renamed, same file
+     * system) from {@code tmp/} to {@code rollout/<name>}, 0700, replacing whatever was held before.
+     *
+     * @return its path relative to the data dir, as state.json records it
+     */
+    public String holdForRollout(Path unpacked, String name) {
+        Path dir = root.resolve(ROLLOUT_DIR);
+        try {
+            releaseHeld();
+            createPrivateDir(dir);
+            Files.move(unpacked, dir.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new LocalException(dir, "cannot keep the release held by the rollout", e);
+        }
+        return ROLLOUT_DIR + "/" + name;
+    }
+
+    /** A held release's directory, from its state.json path; empty when it is gone (removed by hand). */
+    public java.util.Optional<Path> held(String relative) {
+        Path p = root.resolve(relative).normalize();
+        return p.startsWith(root.resolve(ROLLOUT_DIR)) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                ? java.util.Optional.of(p) : java.util.Optional.empty();
+    }
+
+    /** Removes every release held for a rollout. */
+    public void releaseHeld() {
+        Path dir = root.resolve(ROLLOUT_DIR);
+        if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            LocalFiles.deleteRecursively(dir);
         }
     }
 

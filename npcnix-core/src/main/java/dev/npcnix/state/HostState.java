@@ -29,9 +29,11 @@ import java.util.Optional;
  * @param pending the trial (or reboot) in progress, written before it starts; null when none
  * @param checks the last health-check results, one per check; empty when none ran
  * @param bootCheck what the checks said about this boot (or the last one assessed); null when never
+ * @param rollout the release held by a staged rollout's gate, kept unpacked and verified in the data dir;
+ *     null when none
  */
 public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen,
-        Pending pending, List<CheckResult> checks, BootCheck bootCheck) {
+        Pending pending, List<CheckResult> checks, BootCheck bootCheck, Gated rollout) {
     public static final int MAX_HISTORY = 50;
 
     public HostState {
@@ -40,8 +42,39 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         checks = checks == null ? List.of() : List.copyOf(checks);
     }
 
+    public HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
+        this(history, quarantined, highestSequence, lastSeen, null, List.of(), null, null);
+    }
+
     public static HostState empty() {
-        return new HostState(List.of(), List.of(), 0, null, null, List.of(), null);
+        return new HostState(List.of(), List.of(), 0, null, null, List.of(), null, null);
+    }
+
+    /**
+     * A release a staged rollout holds back: downloaded, unpacked and verified once, kept in the data dir
+     * ({@code flake}, relative to it) while the gate is re-evaluated at each poll.
+     *
+     * @param sequence the signed manifest's sequence, 0 when unsigned
+     * @param policy the rollout policy as JSON (read once per release: from the signed manifest or the rollout file)
+     * @param rolloutId the rollout's id ({@code <remote>.rollout/<id>/})
+     * @param wave this host's wave
+     * @param since when the host first waited for it (its own clock)
+     * @param joinedAt when it wrote its {@code joined} marker (its own clock), to estimate the store's clock
+     * @param clockOffsetMillis the store's clock minus this host's, estimated from that marker; 0 until known
+     * @param reason why it waits, as last decided
+     */
+    public record Gated(RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration, long sequence,
+            String flake, String policy, String rolloutId, int wave, Instant since, Instant joinedAt, long clockOffsetMillis,
+            String reason) {
+        /** Whether this is the release {@code etag} of {@code r} for {@code c}. */
+        public boolean isFor(RemoteUri r, Etag e, ConfigurationName c) {
+            return remote.equals(r) && etag.equals(e) && configuration.equals(c);
+        }
+
+        public Gated withDecision(String newReason, long newOffsetMillis) {
+            return new Gated(remote, etag, sha256, size, configuration, sequence, flake, policy, rolloutId, wave, since, joinedAt,
+                    newOffsetMillis, newReason);
+        }
     }
 
     /**
@@ -180,7 +213,7 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (h.size() > MAX_HISTORY) {
             h.remove(0);
         }
-        return new HostState(h, quarantined, highestSequence, lastSeen, pending, checks, bootCheck);
+        return new HostState(h, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
     }
 
     public HostState withQuarantine(Quarantine q) {
@@ -190,34 +223,34 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (qs.size() > MAX_HISTORY) {
             qs.remove(0);
         }
-        return new HostState(history, qs, highestSequence, lastSeen, pending, checks, bootCheck);
+        return new HostState(history, qs, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
     }
 
     /** Forgets every quarantine and the last seen release: the next poll downloads and tries again. */
     public HostState withoutQuarantine() {
-        return new HostState(history, List.of(), highestSequence, null, pending, checks, bootCheck);
+        return new HostState(history, List.of(), highestSequence, null, pending, checks, bootCheck, rollout);
     }
 
     public HostState withLastSeen(LastSeen seen) {
-        return new HostState(history, quarantined, highestSequence, seen, pending, checks, bootCheck);
+        return new HostState(history, quarantined, highestSequence, seen, pending, checks, bootCheck, rollout);
     }
 
     public HostState withHighestSequence(long sequence) {
-        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, pending, checks, bootCheck);
+        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, pending, checks, bootCheck, rollout);
     }
 
     /** The trial in progress; null clears it. */
     public HostState withPending(Pending next) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, next, checks, bootCheck);
+        return new HostState(history, quarantined, highestSequence, lastSeen, next, checks, bootCheck, rollout);
     }
 
     /** The last health-check results. */
     public HostState withChecks(List<CheckResult> results) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, pending, results, bootCheck);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, results, bootCheck, rollout);
     }
 
     public HostState withBootCheck(BootCheck verdict) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, verdict);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, verdict, rollout);
     }
 
     /**
@@ -230,6 +263,11 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
                         && remote.equals(a.remote())
                         && (etag.equals(a.etag()) || (sha256 != null && sha256.equals(a.sha256()))))
                 .count();
+    }
+
+    /** Holds {@code gated} back for a rollout (null: nothing held). */
+    public HostState withRollout(Gated gated) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, gated);
     }
 
     /** The quarantine entry for this release (by ETag, or by content when the hash is known) and configuration. */

@@ -57,8 +57,31 @@ public final class HostStateJson {
                 g.writeFieldName("boot_check");
                 writeBootCheck(g, state.bootCheck());
             }
+            if (state.rollout() != null) {
+                writeGated(g, state.rollout());
+            }
             g.writeEndObject();
         });
+    }
+
+    /** The release a rollout holds back, as field {@code rollout} (state.json, and status --json). */
+    public static void writeGated(JsonGenerator g, HostState.Gated r) throws IOException {
+        g.writeObjectFieldStart("rollout");
+        Json.field(g, "remote", r.remote());
+        Json.field(g, "etag", r.etag());
+        Json.field(g, "sha256", r.sha256());
+        g.writeNumberField("size", r.size());
+        Json.field(g, "configuration", r.configuration());
+        g.writeNumberField("sequence", r.sequence());
+        Json.field(g, "flake", r.flake());
+        Json.field(g, "rollout_id", r.rolloutId());
+        g.writeNumberField("wave", r.wave());
+        Json.field(g, "since", r.since());
+        Json.field(g, "joined_at", r.joinedAt());
+        g.writeNumberField("clock_offset_millis", r.clockOffsetMillis());
+        Json.field(g, "reason", r.reason());
+        Json.field(g, "policy", r.policy());
+        g.writeEndObject();
     }
 
     /** The trial in progress as an object: {@code pending} in state.json and {@code status --json}. */
@@ -224,7 +247,8 @@ public final class HostStateJson {
                 o.get("last_seen") == null ? null : lastSeen(Json.object(o.get("last_seen"), "last_seen")),
                 o.get("pending") == null ? null : pending(Json.object(o.get("pending"), "pending")),
                 checks(o, "checks"),
-                o.get("boot_check") == null ? null : bootCheck(Json.object(o.get("boot_check"), "boot_check")));
+                o.get("boot_check") == null ? null : bootCheck(Json.object(o.get("boot_check"), "boot_check")),
+                o.get("rollout") == null ? null : gated(Json.object(o.get("rollout"), "rollout")));
     }
 
     private static HostState.Pending pending(Map<?, ?> p) {
@@ -275,6 +299,13 @@ public final class HostStateJson {
     private static HostState.Quarantine quarantine(Map<?, ?> q) {
         return new HostState.Quarantine(remote(q), Etag.parse(Json.text(q, "etag")), Json.text(q, "sha256"),
                 configuration(q), Json.instant(q, "at"), Json.text(q, "reason"));
+    }
+
+    private static HostState.Gated gated(Map<?, ?> r) {
+        return new HostState.Gated(remote(r), Etag.parse(Json.text(r, "etag")), Json.text(r, "sha256"), Json.number(r, "size"),
+                configuration(r), Json.number(r, "sequence"), Json.text(r, "flake"), Json.text(r, "policy"),
+                Json.text(r, "rollout_id"), (int) Json.number(r, "wave"), Json.instant(r, "since"), Json.instant(r, "joined_at"),
+                Json.number(r, "clock_offset_millis"), Json.text(r, "reason"));
     }
 
     private static HostState.LastSeen lastSeen(Map<?, ?> s) {

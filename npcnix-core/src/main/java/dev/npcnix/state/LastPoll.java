@@ -27,7 +27,7 @@ public record LastPoll(Instant at, Instant since, RemoteUri remote, Configuratio
     public static final int MAX_MESSAGE = 500;
 
     /** How a poll ended: the {@code PollOutcome} kinds. */
-    public enum Outcome { UNCHANGED, ACTIVATED, QUARANTINED, FAILED, PAUSED, ROLLED_BACK, ROLLBACK_FAILED, REBOOTING }
+    public enum Outcome { UNCHANGED, ACTIVATED, QUARANTINED, FAILED, PAUSED, ROLLED_BACK, ROLLBACK_FAILED, REBOOTING, WAITING }
 
     public LastPoll {
         Objects.requireNonNull(at, "at");

@@ -30,6 +30,7 @@ import java.util.Optional;
  * @param extraTrustedPublicKeys ours: their keys
  * @param trustedPublicKeys ours: Ed25519 keys ({@code name:base64}) release manifests must be signed with
  * @param s3Endpoint ours: endpoint of an S3-compatible store
+ * @param tags ours: this host's tags, which staged rollouts select waves by ({@code --tag})
  * @param health ours: the checks a new release must pass before it is kept ({@link HealthSettings#NONE}: none)
  * @param reboot ours: when a committed release reboots the host
  */
@@ -49,7 +50,8 @@ public record Settings(
         List<String> trustedPublicKeys,
         Optional<String> s3Endpoint,
         HealthSettings health,
-        RebootSettings reboot) {
+        RebootSettings reboot,
+        List<String> tags) {
 
     public static final long DEFAULT_MIN_SLEEP_SECS = 5;
     public static final long DEFAULT_MAX_SLEEP_SECS = 120;
@@ -69,6 +71,7 @@ public record Settings(
         Objects.requireNonNull(s3Endpoint, "s3Endpoint");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(reboot, "reboot");
+        tags = tags == null ? List.of() : List.copyOf(new java.util.TreeSet<>(tags));
         if (minSleepSecs < 1 || maxSleepSecs < minSleepSecs || maxSleepAfterHours < 0) {
             throw new dev.npcnix.InvalidInputException("settings: need 1 <= min_sleep_secs (" + minSleepSecs
                     + ") <= max_sleep_secs (" + maxSleepSecs + ") and max_sleep_after_hours >= 0 (" + maxSleepAfterHours + ")");
@@ -79,13 +82,13 @@ public record Settings(
     public static Settings empty() {
         return new Settings(Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, Optional.empty(), Optional.empty(),
                 DEFAULT_MIN_SLEEP_SECS, DEFAULT_MAX_SLEEP_SECS, DEFAULT_MAX_SLEEP_AFTER_HOURS, Optional.empty(),
-                List.of(), List.of(), List.of(), Optional.empty(), HealthSettings.NONE, RebootSettings.NEVER);
+                List.of(), List.of(), List.of(), Optional.empty(), HealthSettings.NONE, RebootSettings.NEVER, List.of());
     }
 
     public Settings withRemote(RemoteUri newRemote) {
         return new Settings(Optional.of(newRemote), remoteRegion, configuration, lastReconfiguration, lastEtag,
                 lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     /** {@code init}: only when no remote is set yet ({@code config set remote --init}). */
@@ -96,13 +99,13 @@ public record Settings(
     public Settings withRemoteRegion(Optional<String> newRegion) {
         return new Settings(remote, newRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint, health, reboot);
+                trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     public Settings withConfiguration(ConfigurationName newConfiguration) {
         return new Settings(remote, remoteRegion, Optional.of(newConfiguration), lastReconfiguration, lastEtag,
                 lastConfiguration, minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     /** {@code init}: only when no configuration is set yet. */
@@ -114,26 +117,26 @@ public record Settings(
     public Settings withLastReconfiguration(Instant at, Etag etag, ConfigurationName appliedConfiguration) {
         return new Settings(remote, remoteRegion, configuration, at, Optional.ofNullable(etag),
                 Optional.of(appliedConfiguration), minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused,
-                extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
+                extraSubstituters, extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     /** Forgets what was applied, so the next poll downloads and activates again. */
     public Settings withoutLastEtag() {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, Optional.empty(), lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint, health, reboot);
+                trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     public Settings withSleep(long newMinSleepSecs, long newMaxSleepSecs, long newMaxSleepAfterHours) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 newMinSleepSecs, newMaxSleepSecs, newMaxSleepAfterHours, paused, extraSubstituters,
-                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot);
+                extraTrustedPublicKeys, trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     public Settings withPaused(Optional<Pause> newPaused) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, newPaused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint, health, reboot);
+                trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     /** Paused for {@code duration} from {@code now}. */
@@ -144,31 +147,39 @@ public record Settings(
     public Settings withActivationOptions(List<String> substituters, List<String> substituterKeys) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, substituters, substituterKeys,
-                trustedPublicKeys, s3Endpoint, health, reboot);
+                trustedPublicKeys, s3Endpoint, health, reboot, tags);
     }
 
     public Settings withTrustedPublicKeys(List<String> keys) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                keys, s3Endpoint, health, reboot);
+                keys, s3Endpoint, health, reboot, tags);
     }
 
     public Settings withS3Endpoint(Optional<String> endpoint) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, endpoint, health, reboot);
+                trustedPublicKeys, endpoint, health, reboot, tags);
     }
 
     public Settings withHealth(HealthSettings newHealth) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint, newHealth, reboot);
+                trustedPublicKeys, s3Endpoint, newHealth, reboot, tags);
     }
 
     public Settings withReboot(RebootSettings newReboot) {
         return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
                 minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
-                trustedPublicKeys, s3Endpoint, health, newReboot);
+                trustedPublicKeys, s3Endpoint, health, newReboot, tags);
+    }
+
+    /** This host's tags (sorted, each checked as {@code --tag} checks it). */
+    public Settings withTags(List<String> newTags) {
+        newTags.forEach(dev.npcnix.rollout.RolloutPolicy::requireTag);
+        return new Settings(remote, remoteRegion, configuration, lastReconfiguration, lastEtag, lastConfiguration,
+                minSleepSecs, maxSleepSecs, maxSleepAfterHours, paused, extraSubstituters, extraTrustedPublicKeys,
+                trustedPublicKeys, s3Endpoint, health, reboot, newTags);
     }
 
     /** The pause in force at {@code now}, if any (a pause whose time has passed is not in force). */

@@ -70,6 +70,9 @@ final class SettingsJson {
             if (s.s3Endpoint().isPresent()) {
                 g.writeStringField("s3_endpoint", s.s3Endpoint().get());
             }
+            if (!s.tags().isEmpty()) { // absent when none: files of hosts without tags stay as they were
+                writeList(g, "tags", s.tags());
+            }
             if (!s.health().equals(HealthSettings.NONE)) {
                 writeHealth(g, s.health());
             }
@@ -151,7 +154,8 @@ final class SettingsJson {
                 list(o, "trusted_public_keys"),
                 text(o, "s3_endpoint"),
                 health(o.get("health")),
-                reboot(o.get("reboot")));
+                reboot(o.get("reboot")),
+                list(o, "tags"));
     }
 
     private static HealthSettings health(Object n) {

@@ -56,6 +56,11 @@ public record HostStatus(State state, Daemon daemon, Optional<LastPoll> lastPoll
         QUARANTINED,
         /** A committed release waits for its reboot (the reboot window), or a rollback's reboot is due. */
         REBOOT_PENDING,
+        /**
+         * A staged rollout holds the remote's release back: this host's wave is not open yet, the rollout
+         * is halted, or every in-flight lease is taken (docs/rollouts.md).
+         */
+        WAITING,
         /** The remote serves a release this host has not applied (yet). */
         BEHIND,
         /** The host runs the release the remote served at the last poll. */
@@ -152,6 +157,10 @@ public record HostStatus(State state, Daemon daemon, Optional<LastPoll> lastPoll
                     ? "a reboot back into generation " + pending.previous().number() + " is due"
                     : "a reboot into release " + pending.etag() + " is due" + settings.reboot().window()
                             .map(w -> " in the reboot window " + w).orElse("") + " (or reboot now)");
+        } else if (held(state, remote, configuration, served)) {
+            word = State.WAITING;
+            advice.add("held by a staged rollout: " + state.rollout().reason() + " (npcnix rollout status --remote "
+                    + remote + ")");
         } else if (applied.isPresent() && (served.isEmpty() || served.equals(applied))) {
             word = State.IN_SYNC;
         } else {
@@ -161,6 +170,13 @@ public record HostStatus(State state, Daemon daemon, Optional<LastPoll> lastPoll
             advice.add("no npcnix follow is running: start it (systemctl start npcnix, or npcnix follow)");
         }
         return new HostStatus(word, daemon, lastPoll, served, applied, blocking, advice);
+    }
+
+    /** Whether a rollout holds the release the remote serves (a held release the remote replaced since is let go). */
+    private static boolean held(HostState state, RemoteUri remote, ConfigurationName configuration, Optional<Etag> served) {
+        HostState.Gated g = state.rollout();
+        return g != null && g.remote().equals(remote) && g.configuration().equals(configuration)
+                && (served.isEmpty() || served.get().equals(g.etag()));
     }
 
     /**

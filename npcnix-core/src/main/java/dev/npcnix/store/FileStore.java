@@ -150,6 +150,10 @@ final class FileStore implements RemoteStore {
         }
     }
 
+    /** Striped: bounded however many objects are written, and two objects rarely share one. */
+    private static final java.util.concurrent.locks.Lock[] IN_PROCESS = java.util.stream.IntStream.range(0, 64)
+            .mapToObj(i -> new java.util.concurrent.locks.ReentrantLock()).toArray(java.util.concurrent.locks.Lock[]::new);
+
     @Override
     public Optional<Stored> read(RemoteUri object, int maxBytes) {
         Path path = object.path();
@@ -183,6 +187,10 @@ final class FileStore implements RemoteStore {
             return writeNow(object, target, content);
         }
         Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
+        // A file lock excludes other processes only; threads of this one (hosts of the fleet simulation,
+        // racing writers in tests) take turns on a lock of their own first, else lock() throws.
+        java.util.concurrent.locks.Lock inProcess = IN_PROCESS[Math.floorMod(lockFile.hashCode(), IN_PROCESS.length)];
+        inProcess.lock();
         try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 java.nio.channels.FileLock held = lock.lock()) {
             Optional<Stored> now = read(object, Integer.MAX_VALUE - 8);
@@ -194,6 +202,8 @@ final class FileStore implements RemoteStore {
             return writeNow(object, target, content);
         } catch (IOException e) {
             throw failure(object, "lock " + lockFile, e);
+        } finally {
+            inProcess.unlock();
         }
     }
 
@@ -229,6 +239,45 @@ final class FileStore implements RemoteStore {
                     listed.add(new Listed(name, attrs.size(), Optional.of(attrs.lastModifiedTime().toInstant())));
                 }
             }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw failure(remote, "list " + dir, e);
+        }
+        listed.sort(Comparator.comparing(Listed::name));
+        return listed;
+    }
+
+    /** Regular files under the folder at any depth, but hidden ones and those in hidden directories. */
+    @Override
+    public List<Listed> listTree(RemoteUri remote, String folder) {
+        Path dir = Path.of(remote.path() + folder);
+        List<Listed> listed = new ArrayList<>();
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    return !d.equals(dir) && d.getFileName().toString().startsWith(".")
+                            ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && !p.getFileName().toString().startsWith(".")) {
+                        listed.add(new Listed(dir.relativize(p).toString().replace('\\', '/'), attrs.size(),
+                                Optional.of(attrs.lastModifiedTime().toInstant())));
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // removed while listing
+                    }
+                    throw e;
+                }
+            });
         } catch (NoSuchFileException | NotDirectoryException e) {
             return List.of();
         } catch (IOException e) {

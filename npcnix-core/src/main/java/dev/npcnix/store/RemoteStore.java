@@ -73,6 +73,16 @@ public interface RemoteStore {
      */
     List<Listed> list(RemoteUri remote, String folder);
 
+    /**
+     * Every object under the folder {@code folder} names next to {@code remote}, at any depth (names
+     * relative to the folder, with {@code /} between levels), sorted by name, every page read: one
+     * paginated LIST on S3 (a rollout's markers, read by a gated host at each poll). Stores without a
+     * listing refuse with reason UNSUPPORTED.
+     */
+    default List<Listed> listTree(RemoteUri remote, String folder) {
+        throw writeRefused(remote.sibling(folder.substring(0, folder.length() - 1)));
+    }
+
     /** Removes {@code object}; nothing to do when it does not exist. */
     void delete(RemoteUri object);
 

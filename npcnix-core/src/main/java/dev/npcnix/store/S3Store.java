@@ -341,6 +341,28 @@ final class S3Store implements RemoteStore, AutoCloseable {
         return listed;
     }
 
+    /** ListObjectsV2 with the folder as prefix and no delimiter: the whole tree, page after page. */
+    @Override
+    public List<Listed> listTree(RemoteUri remote, String folder) {
+        String prefix = remote.key() + folder;
+        List<Listed> listed = new ArrayList<>();
+        try {
+            for (ListObjectsV2Response page : clientFor(remote).listObjectsV2Paginator(b -> b.bucket(remote.bucket())
+                    .prefix(prefix))) {
+                for (S3Object o : page.contents()) {
+                    String name = o.key().substring(prefix.length());
+                    if (!name.isEmpty()) {
+                        listed.add(new Listed(name, o.size() == null ? -1 : o.size(), Optional.ofNullable(o.lastModified())));
+                    }
+                }
+            }
+        } catch (SdkException e) {
+            throw errors.translate(remote, "s3:ListBucket", e);
+        }
+        listed.sort(java.util.Comparator.comparing(Listed::name));
+        return listed;
+    }
+
     @Override
     public void delete(RemoteUri object) {
         try {

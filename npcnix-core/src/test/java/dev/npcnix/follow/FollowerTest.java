@@ -279,7 +279,7 @@ class FollowerTest {
         Follower f = follower();
         f.onPhase(phases::add);
         f.pollOnce();
-        assertThat(phases).containsExactly(Follower.Phase.FETCHING, Follower.Phase.UNPACKING, Follower.Phase.ACTIVATING,
+        assertThat(phases).containsExactly(Follower.Phase.FETCHING, Follower.Phase.UNPACKING, Follower.Phase.GATING, Follower.Phase.ACTIVATING,
                 Follower.Phase.RECORDING, Follower.Phase.IDLE);
     }
 

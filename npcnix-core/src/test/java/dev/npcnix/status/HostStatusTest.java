@@ -205,4 +205,21 @@ class HostStatusTest {
         assertThat(broken.advice()).singleElement().asString().startsWith("ROLLBACK FAILED");
         assertThat(HostStatus.State.parse("reboot pending")).isEqualTo(HostStatus.State.REBOOT_PENDING);
     }
+
+    private static HostState held(Etag etag) {
+        return HostState.empty().withRollout(new HostState.Gated(REMOTE, etag, "sha", 1, WEB, 0, "rollout/flake-sha", "{}", "r1", 1,
+                NOW.minusSeconds(600), NOW.minusSeconds(600), 0, "wave 0 soaking until 12:15"));
+    }
+
+    @Test
+    void aReleaseHeldByARolloutIsWaitingUntilTheRemoteServesAnother() {
+        HostStatus st = HostStatus.of(applied(V1, NOW.minusSeconds(3600)), held(V2), Optional.of(poll(LastPoll.Outcome.WAITING, V2)),
+                RUNNING, NOW);
+        assertThat(st.state()).isEqualTo(HostStatus.State.WAITING);
+        assertThat(st.state().json()).isEqualTo("waiting");
+        assertThat(st.advice()).singleElement().asString().contains("wave 0 soaking until 12:15").contains("rollout status");
+        // the remote moved on to V3: the held release is let go at the next poll; until then the host is behind
+        assertThat(HostStatus.of(applied(V1, NOW.minusSeconds(3600)), held(V2), Optional.of(poll(LastPoll.Outcome.UNCHANGED, V3)),
+                RUNNING, NOW).state()).isEqualTo(HostStatus.State.BEHIND);
+    }
 }

@@ -336,6 +336,26 @@ abstract class RemoteStoreContract {
     }
 
     @Test
+    void aTreeListingHasEveryObjectUnderTheFolderAtAnyDepthInOneCall() {
+        RemoteUri remote = newRemote();
+        if (store().readOnly()) {
+            assertThatThrownBy(() -> store().listTree(remote, ".rollout/1/")).isInstanceOfSatisfying(StoreException.class,
+                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.UNSUPPORTED));
+            return;
+        }
+        assertThat(store().listTree(remote, ".rollout/1/")).isEmpty();
+        store().write(remote.sibling(".rollout/1/joined/0/web-1"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".rollout/1/applied/0/web-1"), new byte[] {1, 2}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".rollout/1/halt"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+        store().write(remote.sibling(".rollout/12/halt"), new byte[] {1}, JSON, RemoteStore.Condition.NONE);
+
+        List<RemoteStore.Listed> listed = store().listTree(remote, ".rollout/1/");
+
+        assertThat(listed).extracting(RemoteStore.Listed::name).containsExactly("applied/0/web-1", "halt", "joined/0/web-1");
+        assertThat(listed).allSatisfy(l -> assertThat(l.lastModified()).isPresent());
+    }
+
+    @Test
     void deleteRemovesAndDeletingAnAbsentObjectIsFine() {
         if (store().readOnly()) {
             return;

@@ -21,8 +21,8 @@ public enum ExitPolicy {
 
     /**
      * The exit code to stop with after {@code outcome}, or empty to keep going. A one-shot run is one
-     * poll: 0 when it found the host up to date, activated (or rebooting into it) or paused, 3 when a
-     * rollback failed (the host needs an operator), 1 when it failed, the release was rolled back or the
+     * poll: 0 when it found the host up to date, activated (or rebooting into it), paused or waiting for
+     * its rollout wave ({@code --once} is not a wait for the wave), 3 when a rollback failed (the host needs an operator), 1 when it failed, the release was rolled back or the
      * remote holds a quarantined release (a script or a person is waiting for the answer: retrying for
      * minutes would hide it). {@code --once=activate} retries every failure, with backoff for transient
      * ones. A daemon never stops for a failed rollback: a fixed release is the way out, and it keeps

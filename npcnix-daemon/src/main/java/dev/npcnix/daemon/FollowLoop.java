@@ -107,7 +107,8 @@ public final class FollowLoop {
                 throw new GaveUp(timeout.get(), outcome);
             }
             Settings settings = dataDir.loadSettings();
-            Duration wait = Schedule.next(settings, now, transientFailures, random);
+            Duration wait = Schedule.next(settings, now, transientFailures, random,
+                    outcome instanceof PollOutcome.Waiting w ? w.opensAt() : Optional.empty());
             if (deadline.isPresent() && now.plus(wait).isAfter(deadline.get())) {
                 wait = Duration.between(now, deadline.get()); // one last poll at the limit
             }

@@ -56,7 +56,7 @@ public final class Shutdown {
         Follower.Phase now = phase.get();
         switch (now) {
             case ACTIVATING, RECORDING -> log.info("SIG{}: exiting once the running activation finishes (send again to exit now)", name);
-            case FETCHING, UNPACKING -> log.info("SIG{}: exiting now; nothing was applied", name);
+            case FETCHING, UNPACKING, GATING -> log.info("SIG{}: exiting now; nothing was applied", name);
             case CHECKING -> log.info("SIG{}: exiting now, during a trial's checks; the next start finishes them (the boot default is"
                     + " untouched)", name);
             case IDLE -> log.info("SIG{}: exiting", name);
@@ -67,7 +67,8 @@ public final class Shutdown {
         } catch (RuntimeException e) {
             log.warn("cannot record the stop request: {}", e.getMessage());
         }
-        if (now == Follower.Phase.FETCHING || now == Follower.Phase.UNPACKING || now == Follower.Phase.CHECKING) {
+        if (now == Follower.Phase.FETCHING || now == Follower.Phase.UNPACKING || now == Follower.Phase.GATING
+                || now == Follower.Phase.CHECKING) {
             exitNow.accept(0);
         }
     }

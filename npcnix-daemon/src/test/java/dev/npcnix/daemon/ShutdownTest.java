@@ -50,6 +50,14 @@ class ShutdownTest {
     }
 
     @Test
+    void aSignalWhileARolloutGatesTheReleaseExitsAtOnce() {
+        phase.set(Follower.Phase.GATING);
+        shutdown.signal("TERM");
+        assertThat(exits).containsExactly(0);
+        assertThat(shutdown.isRequested()).isTrue();
+    }
+
+    @Test
     void aSignalDuringATrialsChecksExitsAtOnceForTheNextStartToFinishThem() {
         phase.set(Follower.Phase.CHECKING);
         shutdown.signal("TERM");

@@ -39,7 +39,29 @@ public final class S3Server implements AutoCloseable {
 
     /** Starts S3Proxy on a free port of 127.0.0.1 and the counting proxy in front of it. */
     public static S3Server start() {
-        BlobStore blobStore = new TransientNio2BlobStore();
+        return start(new TransientNio2BlobStore());
+    }
+
+    /**
+     * As {@link #start()}, with the objects' LastModified times taken from {@code clock} instead of the
+     * wall clock: a simulation on a virtual clock sees the store's times move with it. S3Proxy's in-memory
+     * store is built on jimfs, whose file times come from a {@code FileTimeSource}; S3Proxy only lets its
+     * own no-argument constructor choose the file system, so the one taking it is called by reflection.
+     */
+    public static S3Server start(java.util.function.Supplier<java.time.Instant> clock) {
+        java.nio.file.FileSystem fs = com.google.common.jimfs.Jimfs.newFileSystem(com.google.common.jimfs.Configuration.unix()
+                .toBuilder().setAttributeViews("posix", "user").setWorkingDirectory("/")
+                .setFileTimeSource(() -> java.nio.file.attribute.FileTime.from(clock.get())).build());
+        try {
+            var ctor = TransientNio2BlobStore.class.getDeclaredConstructor(java.nio.file.FileSystem.class);
+            ctor.setAccessible(true);
+            return start(ctor.newInstance(fs));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("S3Proxy's in-memory store cannot take a file system here: " + e, e);
+        }
+    }
+
+    private static S3Server start(BlobStore blobStore) {
         S3Proxy s3Proxy = S3Proxy.builder()
                 .blobStore(blobStore)
                 .endpoint(URI.create("http://127.0.0.1:0"))
