@@ -77,8 +77,9 @@ final class PublishCommand implements Callable<Integer> {
     Integer maxInFlight;
 
     @Option(names = "--on-halt", paramLabel = "stay|rollback",
-            description = "Staged rollout: after a halt, hosts that applied the release keep it (stay, the default);"
-                    + " rollback (switch back) is refused: not supported yet.")
+            description = "Staged rollout: after a halt, hosts that applied the release keep it (stay, the default),"
+                    + " or switch back to the generation they ran before it (rollback; watched until the waves' soaks and"
+                    + " host timeouts have passed).")
     String onHalt;
 
     @Option(names = "--json", description = "Print the release as JSON.")

@@ -37,13 +37,12 @@ class RolloutCliTest {
     }
 
     @Test
-    void onHaltRollbackIsRefusedAtPublishAndNothingIsUploaded() {
-        CliRunner.Result refused = cli.run("publish", "--src", flake.toString(), "--remote", remote, "--canary", "1", "--on-halt",
-                "rollback");
-        assertThat(refused.code()).isEqualTo(ExitCodes.INVALID_INPUT);
-        assertThat(refused.err()).startsWith("npcnix: rollout policy: on_halt rollback: not supported yet");
-        assertThat(tmp.resolve("store/prod.npcnix")).doesNotExist();
-        assertThat(tmp.resolve("store/prod.npcnix.rollout.json")).doesNotExist();
+    void onHaltRollbackIsPublishedInThePolicy() {
+        CliRunner.Result published = cli.run("publish", "--src", flake.toString(), "--remote", remote, "--canary", "1", "--on-halt",
+                "rollback", "--json");
+        assertThat(published.code()).as(published.err()).isZero();
+        assertThat(published.out()).contains("\"on_halt\" : \"rollback\"");
+        assertThat(tmp.resolve("store/prod.npcnix.rollout.json")).content().contains("rollback");
     }
 
     @Test

@@ -59,6 +59,7 @@ public final class Follower {
     private final SafeActivation activate;
     private final Recorder recorder;
     private final Reconcile reconcile;
+    private final HaltWatcher haltWatcher;
     private final NixosSystem system;
     private volatile Phase phase = Phase.IDLE;
     private Consumer<Phase> phaseListener = p -> { };
@@ -89,10 +90,11 @@ public final class Follower {
         this.download = new Download(options.maxDownloadBytes());
         this.screen = new Screen();
         this.unpack = new Unpack(options.limits(), options.verifier());
-        this.gate = new Gate(dataDir, stores, clock, options);
         this.recorder = new Recorder(dataDir, clock, options);
         this.system = host.system();
         SystemChanges changes = new SystemChanges(dataDir, stores, host, clock);
+        this.gate = new Gate(dataDir, stores, clock, options, changes);
+        this.haltWatcher = new HaltWatcher(dataDir, stores, clock, changes, recorder);
         CheckRounds rounds = new CheckRounds(dataDir, clock, host.sleeper(), this::enter);
         this.activate = new SafeActivation(new Activate(activator, clock, options, () -> stopRequested.getAsBoolean()), changes, rounds, clock, options);
         this.reconcile = new Reconcile(dataDir, clock, options, changes, rounds, activate, recorder);
@@ -190,6 +192,16 @@ public final class Follower {
         if (pauseSaid.isPresent()) {
             log.info("no longer paused: polling again");
             pauseSaid = Optional.empty();
+        }
+        if (state.haltWatch() != null && !options.dryRun()) {
+            enter(Phase.ACTIVATING); // a switch back may run: a stop waits for it
+            try (Workspace workspace = new Workspace(dataDir)) {
+                Optional<PollOutcome> halted = haltWatcher.run(settings, state, workspace, () -> enter(Phase.RECORDING));
+                if (halted.isPresent()) {
+                    return record(halted.get(), remote, configuration);
+                }
+            }
+            state = dataDir.loadState();
         }
         try (Workspace workspace = new Workspace(dataDir)) {
             Poll poll = new Poll(remote, configuration, settings, state,

@@ -12,6 +12,8 @@ import dev.npcnix.state.HostState;
 import dev.npcnix.store.RemoteStore;
 import dev.npcnix.store.RemoteStores;
 import dev.npcnix.store.StoreException;
+import dev.npcnix.system.Generation;
+import dev.npcnix.system.SystemException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +46,8 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
     private static final int MAX_MANIFEST_BYTES = 64 << 20;
 
     /** A release let through: where to report what became of it. */
-    private record Passed(RolloutBoard board, RolloutPolicy policy, int wave, Optional<RolloutBoard.Lease> lease, String host) {
+    private record Passed(RolloutBoard board, RolloutPolicy policy, int wave, Optional<RolloutBoard.Lease> lease, String host,
+            Release release, dev.npcnix.ConfigurationName configuration, Optional<Generation> previous) {
     }
 
     /** The policy a release carries and its rollout id. */
@@ -55,11 +58,13 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
     private final RemoteStores stores;
     private final Clock clock;
     private final FollowOptions options;
+    private final SystemChanges changes;
     private String hostId;
     private Passed passed;
 
-    Gate(DataDir dataDir, RemoteStores stores, Clock clock, FollowOptions options) {
+    Gate(DataDir dataDir, RemoteStores stores, Clock clock, FollowOptions options, SystemChanges changes) {
         this.dataDir = dataDir;
+        this.changes = changes;
         this.stores = stores;
         this.clock = clock;
         this.options = options;
@@ -132,7 +137,7 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
             }
             log.info("rollout {} of {}: wave {} open for {}{}", found.id(), poll.remote(), wave, host,
                     lease.map(l -> ", lease " + l.slot()).orElse(""));
-            passed = new Passed(board, policy, wave, lease, host);
+            passed = new Passed(board, policy, wave, lease, host, release, poll.configuration(), previousFor(policy));
             return Step.next(flake);
         }
         if (decision instanceof GateRule.Decision.Closed closed) {
@@ -188,9 +193,8 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                         + e.getMessage());
             }
         }
-        if (!poll.settings().trustedPublicKeys().isEmpty()) {
-            return Optional.empty();
-        }
+        // No guard for hosts with trusted keys is needed here: their verifier (built from those keys) refuses an
+        // unsigned release in Unpack, so an unsigned one never reaches this line on such a host.
         Optional<RolloutFile> file = RolloutFile.read(stores.forRemote(poll.remote()), poll.remote());
         if (file.isEmpty() || !flake.release().sha256().equals(file.get().releaseSha256())) {
             return Optional.empty(); // none, or the policy of another release
@@ -212,6 +216,7 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         Instant now = clock.instant();
         try {
             if (outcome instanceof PollOutcome.Activated) {
+                watch(p, now);
                 p.board().mark(RolloutBoard.Marker.APPLIED, p.wave(), p.host(), now, null);
             } else if (outcome instanceof PollOutcome.Failed f && f.error().errorClass() == ErrorClass.DETERMINISTIC) {
                 reportFailure(p, f.error().getMessage(), now);
@@ -234,6 +239,16 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         }
     }
 
+    /** {@code on_halt: rollback}: the applied release is watched for a halt until its bound. */
+    private void watch(Passed p, Instant now) {
+        if (p.previous().isEmpty()) {
+            return;
+        }
+        Release r = p.release();
+        dataDir.storeState(dataDir.loadState().withHaltWatch(new HostState.HaltWatch(r.remote(), r.etag(), r.sha256(), r.size(),
+                p.configuration(), p.board().rolloutId(), p.previous().get(), HaltWatcher.bound(p.policy(), now))));
+    }
+
     /**
      * The one place where "this host's release failed (its activation, or its checks)" reaches the rollout:
      * {@code failed/<wave>/<host>}, then {@code halt} when the wave's failures since the last resume exceed its budget.
@@ -249,6 +264,27 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                     + " (budget " + budget + "); " + p.host() + ": " + message, now));
             log.error("rollout {}: {} failed hosts in wave {}, over its budget of {}: {}", p.board().rolloutId(), failures, p.wave(),
                     budget, first ? "halted it" : "it was halted already");
+        }
+    }
+
+    /**
+     * With {@code on_halt: rollback}, the profile's generation before the release: what a halt switches back
+     * to ({@link HaltWatcher}). Read here, before anything is activated, so the plain activation path knows it
+     * as well as safe activation's pending record does.
+     */
+    private Optional<Generation> previousFor(RolloutPolicy policy) {
+        if (policy.onHalt() != RolloutPolicy.OnHalt.ROLLBACK) {
+            return Optional.empty();
+        }
+        try {
+            Optional<Generation> previous = changes.system().profileGeneration();
+            if (previous.isEmpty()) {
+                log.warn("no system profile generation: a halt of this rollout cannot switch this host back");
+            }
+            return previous;
+        } catch (SystemException e) {
+            log.warn("cannot read the system profile ({}): a halt of this rollout cannot switch this host back", e.getMessage());
+            return Optional.empty();
         }
     }
 

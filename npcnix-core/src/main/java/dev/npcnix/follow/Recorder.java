@@ -71,7 +71,8 @@ final class Recorder {
                     .withAttempt(attempt(poll, activation.took(), release, HostState.Result.ACTIVATED, null, activation.checks()))
                     .withLastSeen(poll.seen(release.etag()))
                     .withPending(activation.keep())
-                    .withRollout(null);
+                    .withRollout(null)
+                    .withHaltWatch(null); // the gate watches the new release, when its rollout asks for it
             if (!activation.checks().isEmpty()) {
                 next = next.withChecks(activation.checks());
             }

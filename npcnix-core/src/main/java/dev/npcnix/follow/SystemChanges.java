@@ -118,6 +118,15 @@ final class SystemChanges {
             throw new SystemException("release " + p.etag() + " of " + p.remote() + ": no previous generation recorded to go back to",
                     null);
         }
+        switchBack(previous, activate);
+    }
+
+    /**
+     * The profile and the boot entry on {@code previous} ({@code nix-env --switch-generation},
+     * {@code switch-to-configuration boot}, or {@code switch} with {@code activate}): the one way back to a
+     * generation once a release was committed, after a failed reboot or a halted rollout. Idempotent.
+     */
+    void switchBack(Generation previous, boolean activate) {
         Optional<Generation> now = host.system().profileGeneration();
         if (now.isEmpty() || now.get().number() != previous.number()) {
             host.system().switchGeneration(previous.number());

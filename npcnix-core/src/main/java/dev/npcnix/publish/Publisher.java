@@ -68,12 +68,6 @@ public final class Publisher {
      * {@code <remote>.rollout.json} (written before the release, naming it) either way.
      */
     public Publisher withRollout(RolloutPolicy policy, java.time.Clock clock, String publisher) {
-        if (policy.onHalt() == RolloutPolicy.OnHalt.ROLLBACK) {
-            // Refused rather than published: hosts would keep a halted release while the policy said they
-            // switch back. Rolling a committed release back through safe activation is not built yet.
-            throw new dev.npcnix.InvalidInputException("rollout policy: on_halt rollback: not supported yet (hosts that applied a"
-                    + " halted release keep it; use stay, and npcnix rollback to publish the previous release)");
-        }
         return new Publisher(stores, tempDir, history, Optional.of(new Plan(policy, clock, publisher)));
     }
 

@@ -31,9 +31,11 @@ import java.util.Optional;
  * @param bootCheck what the checks said about this boot (or the last one assessed); null when never
  * @param rollout the release held by a staged rollout's gate, kept unpacked and verified in the data dir;
  *     null when none
+ * @param haltWatch the applied release whose rollout says {@code on_halt: rollback}, watched for a halt until
+ *     its bound; null when none (and always for {@code stay})
  */
 public record HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen,
-        Pending pending, List<CheckResult> checks, BootCheck bootCheck, Gated rollout) {
+        Pending pending, List<CheckResult> checks, BootCheck bootCheck, Gated rollout, HaltWatch haltWatch) {
     public static final int MAX_HISTORY = 50;
 
     public HostState {
@@ -43,11 +45,11 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
     }
 
     public HostState(List<Attempt> history, List<Quarantine> quarantined, long highestSequence, LastSeen lastSeen) {
-        this(history, quarantined, highestSequence, lastSeen, null, List.of(), null, null);
+        this(history, quarantined, highestSequence, lastSeen, null, List.of(), null, null, null);
     }
 
     public static HostState empty() {
-        return new HostState(List.of(), List.of(), 0, null, null, List.of(), null, null);
+        return new HostState(List.of(), List.of(), 0, null, null, List.of(), null, null, null);
     }
 
     /**
@@ -74,6 +76,21 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         public Gated withDecision(String newReason, long newOffsetMillis) {
             return new Gated(remote, etag, sha256, size, configuration, sequence, flake, policy, rolloutId, wave, since, joinedAt,
                     newOffsetMillis, newReason);
+        }
+    }
+
+    /**
+     * An applied release whose rollout policy says {@code on_halt: rollback}: each poll until {@code until}
+     * reads the rollout's {@code halt} object, and a halt switches the host back to {@code previous}.
+     *
+     * @param rolloutId the rollout's id ({@code <remote>.rollout/<id>/})
+     * @param previous the profile's generation before the release was applied: what a halt switches back to
+     * @param until when the watch ends (this host's clock): the rollout is over by then
+     */
+    public record HaltWatch(RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration, String rolloutId,
+            Generation previous, Instant until) {
+        public HaltWatch {
+            Objects.requireNonNull(previous, "previous");
         }
     }
 
@@ -213,7 +230,7 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (h.size() > MAX_HISTORY) {
             h.remove(0);
         }
-        return new HostState(h, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
+        return new HostState(h, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, rollout, haltWatch);
     }
 
     public HostState withQuarantine(Quarantine q) {
@@ -223,34 +240,34 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
         while (qs.size() > MAX_HISTORY) {
             qs.remove(0);
         }
-        return new HostState(history, qs, highestSequence, lastSeen, pending, checks, bootCheck, rollout);
+        return new HostState(history, qs, highestSequence, lastSeen, pending, checks, bootCheck, rollout, haltWatch);
     }
 
     /** Forgets every quarantine and the last seen release: the next poll downloads and tries again. */
     public HostState withoutQuarantine() {
-        return new HostState(history, List.of(), highestSequence, null, pending, checks, bootCheck, rollout);
+        return new HostState(history, List.of(), highestSequence, null, pending, checks, bootCheck, rollout, haltWatch);
     }
 
     public HostState withLastSeen(LastSeen seen) {
-        return new HostState(history, quarantined, highestSequence, seen, pending, checks, bootCheck, rollout);
+        return new HostState(history, quarantined, highestSequence, seen, pending, checks, bootCheck, rollout, haltWatch);
     }
 
     public HostState withHighestSequence(long sequence) {
-        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, pending, checks, bootCheck, rollout);
+        return new HostState(history, quarantined, Math.max(highestSequence, sequence), lastSeen, pending, checks, bootCheck, rollout, haltWatch);
     }
 
     /** The trial in progress; null clears it. */
     public HostState withPending(Pending next) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, next, checks, bootCheck, rollout);
+        return new HostState(history, quarantined, highestSequence, lastSeen, next, checks, bootCheck, rollout, haltWatch);
     }
 
     /** The last health-check results. */
     public HostState withChecks(List<CheckResult> results) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, pending, results, bootCheck, rollout);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, results, bootCheck, rollout, haltWatch);
     }
 
     public HostState withBootCheck(BootCheck verdict) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, verdict, rollout);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, verdict, rollout, haltWatch);
     }
 
     /**
@@ -267,7 +284,12 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
 
     /** Holds {@code gated} back for a rollout (null: nothing held). */
     public HostState withRollout(Gated gated) {
-        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, gated);
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, gated, haltWatch);
+    }
+
+    /** Watches {@code watch} for its rollout's halt (null: nothing watched). */
+    public HostState withHaltWatch(HaltWatch watch) {
+        return new HostState(history, quarantined, highestSequence, lastSeen, pending, checks, bootCheck, rollout, watch);
     }
 
     /** The quarantine entry for this release (by ETag, or by content when the hash is known) and configuration. */

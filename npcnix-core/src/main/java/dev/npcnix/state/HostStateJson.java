@@ -60,6 +60,9 @@ public final class HostStateJson {
             if (state.rollout() != null) {
                 writeGated(g, state.rollout());
             }
+            if (state.haltWatch() != null) {
+                writeHaltWatch(g, state.haltWatch());
+            }
             g.writeEndObject();
         });
     }
@@ -81,6 +84,21 @@ public final class HostStateJson {
         g.writeNumberField("clock_offset_millis", r.clockOffsetMillis());
         Json.field(g, "reason", r.reason());
         Json.field(g, "policy", r.policy());
+        g.writeEndObject();
+    }
+
+    /** The applied release watched for its rollout's halt, as field {@code halt_watch}. */
+    public static void writeHaltWatch(JsonGenerator g, HostState.HaltWatch w) throws IOException {
+        g.writeObjectFieldStart("halt_watch");
+        Json.field(g, "remote", w.remote());
+        Json.field(g, "etag", w.etag());
+        Json.field(g, "sha256", w.sha256());
+        g.writeNumberField("size", w.size());
+        Json.field(g, "configuration", w.configuration());
+        Json.field(g, "rollout_id", w.rolloutId());
+        g.writeNumberField("previous_generation", w.previous().number());
+        Json.field(g, "previous_system", w.previous().toplevel().toString());
+        Json.field(g, "until", w.until());
         g.writeEndObject();
     }
 
@@ -248,7 +266,8 @@ public final class HostStateJson {
                 o.get("pending") == null ? null : pending(Json.object(o.get("pending"), "pending")),
                 checks(o, "checks"),
                 o.get("boot_check") == null ? null : bootCheck(Json.object(o.get("boot_check"), "boot_check")),
-                o.get("rollout") == null ? null : gated(Json.object(o.get("rollout"), "rollout")));
+                o.get("rollout") == null ? null : gated(Json.object(o.get("rollout"), "rollout")),
+                o.get("halt_watch") == null ? null : haltWatch(Json.object(o.get("halt_watch"), "halt_watch")));
     }
 
     private static HostState.Pending pending(Map<?, ?> p) {
@@ -306,6 +325,16 @@ public final class HostStateJson {
                 configuration(r), Json.number(r, "sequence"), Json.text(r, "flake"), Json.text(r, "policy"),
                 Json.text(r, "rollout_id"), (int) Json.number(r, "wave"), Json.instant(r, "since"), Json.instant(r, "joined_at"),
                 Json.number(r, "clock_offset_millis"), Json.text(r, "reason"));
+    }
+
+    private static HostState.HaltWatch haltWatch(Map<?, ?> w) {
+        Path previous = path(w, "previous_system");
+        if (previous == null) {
+            throw new IllegalArgumentException("halt_watch.previous_system: missing");
+        }
+        return new HostState.HaltWatch(remote(w), Etag.parse(Json.text(w, "etag")), Json.text(w, "sha256"), Json.number(w, "size"),
+                configuration(w), Json.text(w, "rollout_id"), new Generation((int) Json.number(w, "previous_generation"), previous),
+                Json.instant(w, "until"));
     }
 
     private static HostState.LastSeen lastSeen(Map<?, ?> s) {
