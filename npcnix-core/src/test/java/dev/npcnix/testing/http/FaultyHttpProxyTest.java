@@ -24,7 +24,7 @@ class FaultyHttpProxyTest {
     void refusingKeepsThePortAndHealingGetsItBack() throws IOException {
         try (FaultyHttpProxy proxy = FaultyHttpProxy.start(URI.create("http://127.0.0.1:9"))) {
             int port = proxy.uri().getPort();
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < 50; round++) {
                 proxy.inject(FaultyHttpProxy.Fault.REFUSE);
                 assertThatThrownBy(() -> connect(port)).as("round %d", round).isInstanceOf(ConnectException.class);
                 for (boolean reuseAddress : new boolean[] {false, true}) {

@@ -19,7 +19,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -79,6 +83,8 @@ public final class FaultyHttpProxy implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile URI redirectLocation = URI.create("http://127.0.0.1:9/");
     private volatile ServerSocket listener;
+    /** The thread accepting on {@link #listener}: it ends once the listener is really closed. */
+    private Future<?> acceptLoop;
     /** Holds the port while {@link Fault#REFUSE} is set: bound, not listening. */
     private Socket placeholder;
     private volatile boolean closed;
@@ -121,6 +127,10 @@ public final class FaultyHttpProxy implements AutoCloseable {
             }
             placeholder = hold;
             HttpWire.closeQuietly(listener); // connections still in its backlog are reset
+            // A close while another thread is blocked in accept() completes only when that thread
+            // returns from the system call: until then the kernel still listens and a connection would
+            // be accepted. Wait for the accept loop to end, so REFUSE holds when inject returns.
+            awaitAcceptLoopEnd();
         }
         fault = newFault;
         cutOpenConnections();
@@ -176,9 +186,20 @@ public final class FaultyHttpProxy implements AutoCloseable {
         threads.shutdownNow();
     }
 
+    private void awaitAcceptLoopEnd() {
+        try {
+            acceptLoop.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing the listener on port " + port, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the listener on port " + port + " did not close", e);
+        }
+    }
+
     private void listen(ServerSocket socket) {
         listener = socket;
-        threads.execute(() -> {
+        acceptLoop = threads.submit(() -> {
             while (!closed && !socket.isClosed()) {
                 Socket client;
                 try {
