@@ -97,7 +97,7 @@ public final class Follower {
         this.haltWatcher = new HaltWatcher(dataDir, stores, clock, changes, recorder);
         CheckRounds rounds = new CheckRounds(dataDir, clock, host.sleeper(), this::enter);
         this.activate = new SafeActivation(new Activate(activator, clock, options, () -> stopRequested.getAsBoolean()), changes, rounds, clock, options);
-        this.reconcile = new Reconcile(dataDir, clock, options, changes, rounds, activate, recorder);
+        this.reconcile = new Reconcile(dataDir, clock, options, changes, rounds, activate, recorder, stores);
         this.ignoreEtagPending = options.ignoreEtag();
     }
 

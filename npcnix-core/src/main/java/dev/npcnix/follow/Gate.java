@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #afterRecord} is the one place where what happened to a release it let through is told to the
  * rollout: {@code applied}, or {@code failed} (and {@code halt} when the wave's failures exceed its budget),
- * and the lease given back.
+ * and the lease given back. A release that needs a reboot is judged after it: the gate then writes the rollout
+ * into the pending record, and {@link Reconcile} tells the verdict.
  */
 final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
     private static final Logger log = LoggerFactory.getLogger(Gate.class);
@@ -215,7 +216,9 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         }
         Instant now = clock.instant();
         try {
-            if (outcome instanceof PollOutcome.Activated) {
+            if (outcome instanceof PollOutcome.Activated && awaitsReboot(p, now)) {
+                log.info("rollout {}: this host's result is told after the reboot its release needs", p.board().rolloutId());
+            } else if (outcome instanceof PollOutcome.Activated) {
                 watch(p, now);
                 p.board().mark(RolloutBoard.Marker.APPLIED, p.wave(), p.host(), now, null);
             } else if (outcome instanceof PollOutcome.Failed f && f.error().errorClass() == ErrorClass.DETERMINISTIC) {
@@ -239,6 +242,23 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         }
     }
 
+    /**
+     * Whether the release is committed but judged only after a reboot (the pending record the activation kept):
+     * then its verdict is {@link Reconcile}'s, and the record carries what it must tell the rollout.
+     */
+    private boolean awaitsReboot(Passed p, Instant now) {
+        HostState state = dataDir.loadState();
+        HostState.Pending pending = state.pending();
+        if (pending == null || pending.phase() != HostState.Pending.Phase.REBOOT || !pending.etag().equals(p.release().etag())
+                || !pending.remote().equals(p.release().remote())) {
+            return false;
+        }
+        Instant watchUntil = p.previous().isPresent() ? HaltWatcher.bound(p.policy(), now) : null;
+        dataDir.storeState(state.withPending(pending.withRollout(new HostState.Pending.Rollout(p.board().rolloutId(), p.wave(),
+                p.host(), p.policy().waves().get(p.wave()).failureBudget(), watchUntil))));
+        return true;
+    }
+
     /** {@code on_halt: rollback}: the applied release is watched for a halt until its bound. */
     private void watch(Passed p, Instant now) {
         if (p.previous().isEmpty()) {
@@ -249,22 +269,8 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                 p.configuration(), p.board().rolloutId(), p.previous().get(), HaltWatcher.bound(p.policy(), now))));
     }
 
-    /**
-     * The one place where "this host's release failed (its activation, or its checks)" reaches the rollout:
-     * {@code failed/<wave>/<host>}, then {@code halt} when the wave's failures since the last resume exceed its budget.
-     */
     private void reportFailure(Passed p, String message, Instant now) {
-        p.board().mark(RolloutBoard.Marker.FAILED, p.wave(), p.host(), now, message);
-        RolloutBoard.Snapshot after = p.board().snapshot();
-        Instant forgiven = after.resumed().orElse(Instant.MIN);
-        long failures = after.in(RolloutBoard.Marker.FAILED, p.wave()).values().stream().filter(t -> t.isAfter(forgiven)).count();
-        int budget = p.policy().waves().get(p.wave()).failureBudget();
-        if (failures > budget) {
-            boolean first = p.board().halt(new RolloutBoard.Halt(p.host(), p.wave(), failures + " failed in wave " + p.wave()
-                    + " (budget " + budget + "); " + p.host() + ": " + message, now));
-            log.error("rollout {}: {} failed hosts in wave {}, over its budget of {}: {}", p.board().rolloutId(), failures, p.wave(),
-                    budget, first ? "halted it" : "it was halted already");
-        }
+        RolloutVerdict.failed(p.board(), p.wave(), p.policy().waves().get(p.wave()).failureBudget(), p.host(), message, now);
     }
 
     /**

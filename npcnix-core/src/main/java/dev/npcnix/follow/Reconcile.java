@@ -5,9 +5,12 @@ import dev.npcnix.StateException;
 import dev.npcnix.activate.Operation;
 import dev.npcnix.health.CheckResult;
 import dev.npcnix.health.HealthSettings;
+import dev.npcnix.rollout.RolloutBoard;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.HostState;
 import dev.npcnix.state.Settings;
+import dev.npcnix.store.RemoteStores;
+import dev.npcnix.store.StoreException;
 import dev.npcnix.system.Generation;
 import dev.npcnix.system.NixosSystem;
 import dev.npcnix.system.RebootSettings;
@@ -36,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <li>booted into something else than what a reboot was for (the boot loader fell back): the profile
  *     and boot default back on the previous generation, quarantined.</li>
  * </ul>
- * Without a pending record and without checks it does nothing at all (not even read the boot id).
+ * A release a rollout let through and that needed a reboot is judged here, so its verdict is told to its wave
+ * here too ({@code applied}, or {@code failed} and a halt over the wave's budget), from the rollout the pending
+ * record carries. Without a pending record and without checks it does nothing at all (not even read the boot id).
  */
 final class Reconcile {
     private static final Logger log = LoggerFactory.getLogger(Reconcile.class);
@@ -48,12 +53,14 @@ final class Reconcile {
     private final CheckRounds rounds;
     private final SafeActivation safe;
     private final Recorder recorder;
+    private final RemoteStores stores;
     /** Whether the unfinished trial being reconciled was stopped on request (see {@link DataDir#takeStopRequestSince}). */
     private boolean stopRequested;
 
     Reconcile(DataDir dataDir, Clock clock, FollowOptions options, SystemChanges changes, CheckRounds rounds,
-            SafeActivation safe, Recorder recorder) {
+            SafeActivation safe, Recorder recorder, RemoteStores stores) {
         this.dataDir = dataDir;
+        this.stores = stores;
         this.clock = clock;
         this.options = options;
         this.changes = changes;
@@ -197,9 +204,9 @@ final class Reconcile {
         Optional<Path> booted = changes.system().bootedSystem();
         if (booted.isEmpty() || !booted.get().equals(p.trial())) {
             changes.restoreBootDefault(p, false);
-            throw new UnhealthyException(what + ": the host did not boot its system " + p.trial() + " (booted "
+            throw toldFailed(p, new UnhealthyException(what + ": the host did not boot its system " + p.trial() + " (booted "
                     + booted.map(Path::toString).orElse("unknown") + "); boot default back on generation " + p.previous().number(),
-                    List.of("boot"), List.of(), false, null);
+                    List.of("boot"), List.of(), false, null));
         }
         CheckRounds.Verdict verdict = health.any()
                 ? rounds.run(changes.checks(health, Optional.of(p.remote()), Optional.of(p.etag())), health, "the reboot into " + what)
@@ -209,20 +216,63 @@ final class Reconcile {
         if (verdict.passed()) {
             dataDir.storeState(now.withPending(null));
             log.info("{}: booted into {}{}", what, p.trial(), health.any() ? ", checks passed" : "");
+            toldApplied(p);
             return Optional.empty();
         }
         dataDir.storeState(now);
         String reason = "checks failed after the reboot: " + verdict.summary();
         if (!SystemChanges.reboots(reboot)) {
             changes.restoreBootDefault(p, true); // --reboot never: the previous system runs again without one
-            throw new UnhealthyException(what + ": " + reason + "; rolled back to generation " + p.previous().number()
-                    + " without a reboot (its kernel runs at the next one)", verdict.failing(), verdict.results(), false, null);
+            throw toldFailed(p, new UnhealthyException(what + ": " + reason + "; rolled back to generation " + p.previous().number()
+                    + " without a reboot (its kernel runs at the next one)", verdict.failing(), verdict.results(), false, null));
         }
         changes.restoreBootDefault(p, false);
+        // the verdict is known now: the rollout hears it before the reboot back (a kill in between tells it again:
+        // the marker is per host, so it counts once), and the record stops carrying the rollout
+        toldFailed(p, new UnhealthyException(what + ": " + reason + "; going back to generation " + p.previous().number()
+                + " (boot default and one reboot)", verdict.failing(), verdict.results(), false, null));
         changes.store(p.failed(HostState.Pending.Phase.ROLLBACK_REBOOT, verdict.failing(), reason)
-                .rebooting(HostState.Pending.Phase.ROLLBACK_REBOOT, bootNow));
+                .rebooting(HostState.Pending.Phase.ROLLBACK_REBOOT, bootNow).withRollout(null));
         log.warn("{}: {}; boot default back on generation {}, rebooting into it", what, reason, p.previous().number());
         return requestReboot(release, true);
+    }
+
+    /**
+     * The release the gate let through passed its checks after the reboot: {@code applied} for its wave, and
+     * with {@code on_halt: rollback} the halt watch from now on. A store that cannot be written is only logged
+     * (the wave then waits for this host until {@code host_timeout}), as {@link Gate#afterRecord} does.
+     */
+    private void toldApplied(HostState.Pending p) {
+        HostState.Pending.Rollout r = p.rollout();
+        if (r == null) {
+            return;
+        }
+        if (r.watchUntil() != null && p.previous() != null) {
+            dataDir.storeState(dataDir.loadState().withHaltWatch(new HostState.HaltWatch(p.remote(), p.etag(), p.sha256(), p.size(),
+                    p.configuration(), r.rolloutId(), p.previous(), r.watchUntil())));
+        }
+        try {
+            board(p).mark(RolloutBoard.Marker.APPLIED, r.wave(), r.host(), clock.instant(), null);
+        } catch (StoreException e) {
+            log.warn("rollout {}: cannot record this host's result: {}", r.rolloutId(), e.getMessage());
+        }
+    }
+
+    /** The release failed after the reboot: {@code failed} for its wave, and a halt over the wave's budget. */
+    private UnhealthyException toldFailed(HostState.Pending p, UnhealthyException failure) {
+        HostState.Pending.Rollout r = p.rollout();
+        if (r != null) {
+            try {
+                RolloutVerdict.failed(board(p), r.wave(), r.failureBudget(), r.host(), failure.getMessage(), clock.instant());
+            } catch (StoreException e) {
+                log.warn("rollout {}: cannot record this host's result: {}", r.rolloutId(), e.getMessage());
+            }
+        }
+        return failure;
+    }
+
+    private RolloutBoard board(HostState.Pending p) {
+        return new RolloutBoard(stores.forRemote(p.remote()), p.remote(), p.rollout().rolloutId());
     }
 
     private Optional<PollOutcome> requestReboot(Release release, boolean rollback) {

@@ -145,13 +145,42 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
      * @param failing the checks that failed, once a rollback is decided
      * @param reason why the rollback was decided, once it is
      * @param reboots reboots asked for this release (at most one forward, one back)
+     * @param rollout the rollout wave that let the release through and waits for its verdict after the reboot;
+     *     null when it has none (or the verdict was told already)
      */
     public record Pending(Phase phase, RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration,
             Operation operation, long sequence, Instant startedAt, String bootId, Generation previous, Path previousCurrent,
-            Path trial, List<String> failing, String reason, int reboots) {
+            Path trial, List<String> failing, String reason, int reboots, Rollout rollout) {
         public Pending {
             Objects.requireNonNull(phase, "phase");
             failing = failing == null ? List.of() : List.copyOf(failing);
+        }
+
+        /** A trial outside any rollout (the gate adds the rollout once it knows the release waits for a reboot). */
+        public Pending(Phase phase, RemoteUri remote, Etag etag, String sha256, long size, ConfigurationName configuration,
+                Operation operation, long sequence, Instant startedAt, String bootId, Generation previous, Path previousCurrent,
+                Path trial, List<String> failing, String reason, int reboots) {
+            this(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous, previousCurrent,
+                    trial, failing, reason, reboots, null);
+        }
+
+        /**
+         * What the verdict after the reboot must be told to: the rollout's id and this host's wave (its markers
+         * {@code applied/<wave>/<host>} or {@code failed/<wave>/<host>}), the wave's failure budget (over it, the
+         * failure halts the rollout), and with {@code on_halt: rollback} until when the applied release is watched
+         * for a halt (null otherwise).
+         */
+        public record Rollout(String rolloutId, int wave, String host, int failureBudget, Instant watchUntil) {
+            public Rollout {
+                Objects.requireNonNull(rolloutId, "rolloutId");
+                Objects.requireNonNull(host, "host");
+            }
+        }
+
+        /** The same record, waiting for a rollout's verdict ({@code null}: for none). */
+        public Pending withRollout(Rollout next) {
+            return new Pending(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
+                    previousCurrent, trial, failing, reason, reboots, next);
         }
 
         /** Where a trial is. */
@@ -172,30 +201,30 @@ public record HostState(List<Attempt> history, List<Quarantine> quarantined, lon
 
         public Pending withPhase(Phase next) {
             return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
-                    previousCurrent, trial, failing, reason, reboots);
+                    previousCurrent, trial, failing, reason, reboots, rollout);
         }
 
         public Pending withTrial(Path toplevel) {
             return new Pending(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
-                    previousCurrent, toplevel, failing, reason, reboots);
+                    previousCurrent, toplevel, failing, reason, reboots, rollout);
         }
 
         /** A rollback decided: the failing checks and why. */
         public Pending failed(Phase next, List<String> failingChecks, String why) {
             return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, bootId, previous,
-                    previousCurrent, trial, failingChecks, why, reboots);
+                    previousCurrent, trial, failingChecks, why, reboots, rollout);
         }
 
         /** A reboot is being asked for from boot {@code inBoot}. */
         public Pending rebooting(Phase next, String inBoot) {
             return new Pending(next, remote, etag, sha256, size, configuration, operation, sequence, startedAt, inBoot, previous,
-                    previousCurrent, trial, failing, reason, reboots + 1);
+                    previousCurrent, trial, failing, reason, reboots + 1, rollout);
         }
 
         /** The same record, now known in boot {@code inBoot} (nothing asked of the system since). */
         public Pending inBoot(String inBoot) {
             return new Pending(phase, remote, etag, sha256, size, configuration, operation, sequence, startedAt, inBoot, previous,
-                    previousCurrent, trial, failing, reason, reboots);
+                    previousCurrent, trial, failing, reason, reboots, rollout);
         }
     }
 

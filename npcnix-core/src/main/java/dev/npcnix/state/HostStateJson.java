@@ -132,6 +132,16 @@ public final class HostStateJson {
         }
         Json.field(g, "reason", p.reason());
         g.writeNumberField("reboots", p.reboots());
+        if (p.rollout() != null) {
+            HostState.Pending.Rollout r = p.rollout();
+            g.writeObjectFieldStart("rollout");
+            Json.field(g, "rollout_id", r.rolloutId());
+            g.writeNumberField("wave", r.wave());
+            Json.field(g, "host", r.host());
+            g.writeNumberField("failure_budget", r.failureBudget());
+            Json.field(g, "watch_until", r.watchUntil());
+            g.writeEndObject();
+        }
         g.writeEndObject();
     }
 
@@ -279,7 +289,13 @@ public final class HostStateJson {
                 Json.text(p, "boot_id"),
                 previousSystem == null ? null : new Generation((int) Json.number(p, "previous_generation"), previousSystem),
                 path(p, "previous_current_system"), path(p, "trial_system"),
-                Json.list(p, "failing_checks", f -> String.valueOf(f)), Json.text(p, "reason"), (int) Json.number(p, "reboots"));
+                Json.list(p, "failing_checks", f -> String.valueOf(f)), Json.text(p, "reason"), (int) Json.number(p, "reboots"),
+                p.get("rollout") == null ? null : pendingRollout(Json.object(p.get("rollout"), "pending.rollout")));
+    }
+
+    private static HostState.Pending.Rollout pendingRollout(Map<?, ?> r) {
+        return new HostState.Pending.Rollout(required(r, "rollout_id"), (int) Json.number(r, "wave"), required(r, "host"),
+                (int) Json.number(r, "failure_budget"), Json.instant(r, "watch_until"));
     }
 
     private static List<CheckResult> checks(Map<?, ?> o, String field) {

@@ -72,6 +72,23 @@ class HostStateJsonTest {
     }
 
     @Test
+    void aPendingRebootCarriesTheRolloutItMustTellAndOldRecordsHaveNone() throws Exception {
+        HostState.Pending p = new HostState.Pending(HostState.Pending.Phase.REBOOT, S3, new Etag("e6"), "sha6", 9, CANARY,
+                Operation.SWITCH, 0, Instant.parse("2026-01-06T00:00:00Z"), "boot-1",
+                new dev.npcnix.system.Generation(41, Path.of("/nix/store/aaa-nixos-system-web")), null,
+                Path.of("/nix/store/ccc-nixos-system-web"), null, null, 1);
+        HostState.Pending.Rollout rollout = new HostState.Pending.Rollout("17", 0, "canary-1", 1, Instant.parse("2026-01-07T00:00:00Z"));
+        HostState s = full().withPending(p.withRollout(rollout));
+        HostState read = HostStateJson.read(HostStateJson.write(s));
+        assertThat(read).isEqualTo(s);
+        assertThat(read.pending().rebooting(HostState.Pending.Phase.REBOOT, "boot-2").withTrial(p.trial()).rollout())
+                .as("kept through the record's steps").isEqualTo(rollout);
+        assertThat(new String(HostStateJson.write(s), StandardCharsets.UTF_8)).contains("\"rollout_id\" : \"17\"",
+                "\"failure_budget\" : 1");
+        assertThat(HostStateJson.read(HostStateJson.write(full().withPending(p))).pending().rollout()).isNull();
+    }
+
+    @Test
     void theBytesArePinnedSnakeCaseWithLowercaseValues() throws Exception {
         assertThat(new String(HostStateJson.write(full()), StandardCharsets.UTF_8)).isEqualTo(resource("state-golden.json"));
     }
