@@ -54,6 +54,16 @@ class FollowOutputTest {
     }
 
     @Test
+    void anActivationIsLoggedOnce() {
+        long mark = HostFiles.logMark();
+        CliRunner.Result once = cli.run("--data-dir", data, "follow", "--once", "--remote", remote, "--configuration", "web");
+        assertThat(once.code()).as(once.err()).isZero();
+
+        String logs = HostFiles.logSince(mark);
+        assertThat(logs.split("activated release ", -1)).as(logs).hasSize(2); // one line in the journal, not two
+    }
+
+    @Test
     void aDryRunSaysWouldActivateAndNeverActivated() {
         long mark = HostFiles.logMark();
         CliRunner.Result follow = cli.run("--data-dir", data, "follow", "--once", "--dry-run", "--remote", remote, "--configuration", "web");

@@ -84,8 +84,6 @@ final class Recorder {
                     activation.took().toSeconds(), activation.checks().isEmpty() ? "" : ", all " + activation.checks().size()
                             + " checks passed");
             releaseHeld(poll);
-            log.info("activated release {} of {} as {} in {} s", release.shortId(), poll.remote(), poll.configuration(),
-                    activation.took().toSeconds());
         }
         return new PollOutcome.Activated(release, poll.configuration(), activation.took(), activation.checks(),
                 activation.reboot());
