@@ -1,5 +1,6 @@
 package dev.npcnix;
 
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +19,18 @@ public record ConfigurationName(String value) {
 
     public static ConfigurationName of(String value) {
         return new ConfigurationName(value);
+    }
+
+    // equals and hashCode written out, as the record's would be: the generated ones are bootstrapped
+    // through method handles at their first call, some 15 ms of `npcnix status` (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConfigurationName other && Objects.equals(value, other.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(value);
     }
 
     @Override

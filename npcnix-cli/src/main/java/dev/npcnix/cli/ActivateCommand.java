@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "activate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "activate", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Activate a configuration from a flake in a local directory (nixos-rebuild switch).",
             "On a bootstrapped host this takes the activation lock and records the activation, so the daemon "

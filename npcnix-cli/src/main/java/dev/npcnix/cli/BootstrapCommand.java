@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bootstrap", mixinStandardHelpOptions = true, aliases = "install", sortOptions = false,
+@Command(name = "bootstrap", mixinStandardHelpOptions = true, addMethodSubcommands = false, aliases = "install", sortOptions = false,
         description = {
             "Configure this host to follow a remote and do its first switch (run from cloud-init user-data).",
             "Writes the host config, waits for the remote to exist (a fleet may boot before CI published), "

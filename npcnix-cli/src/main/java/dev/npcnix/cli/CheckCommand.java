@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "check", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Run this host's health checks once, now, and print each result (exit 0 when all pass, 1 when one fails).",
             "With --boot: wait until the daemon has judged this boot (the unit the NixOS module orders before "

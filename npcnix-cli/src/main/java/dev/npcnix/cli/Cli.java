@@ -33,16 +33,25 @@ public final class Cli {
         cl.setExecutionExceptionHandler(codes);
         cl.setParameterExceptionHandler(codes);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionStrategy(parsed -> {
-            requireHostCommandForDataDir(parsed);
-            configureLogging(ctx, root, parsed);
-            return new CommandLine.RunLast().execute(parsed);
-        });
+        cl.setExecutionStrategy(new Execution(ctx, root));
         try {
             return cl.execute(args);
         } finally {
             ctx.out().flush();
             ctx.err().flush();
+        }
+    }
+
+    /**
+     * Checks the data-dir use and configures logging, then runs the command. A class, not a lambda:
+     * see HelpLayout's Factory (a lambda for picocli's interface kept it out of the class-data archive).
+     */
+    private record Execution(CliContext ctx, NpcnixCommand root) implements CommandLine.IExecutionStrategy {
+        @Override
+        public int execute(CommandLine.ParseResult parsed) {
+            requireHostCommandForDataDir(parsed);
+            configureLogging(ctx, root, parsed);
+            return new CommandLine.RunLast().execute(parsed);
         }
     }
 

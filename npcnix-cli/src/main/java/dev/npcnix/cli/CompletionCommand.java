@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * picocli writes a bash script that zsh runs through {@code bashcompinit}; for zsh it is wrapped so that
  * it also works as {@code _npcnix} in a directory of {@code $fpath}, where packages install it.
  */
-@Command(name = "completion", mixinStandardHelpOptions = true,
+@Command(name = "completion", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = {
             "Print the shell completion script for bash or zsh.",
             "Packages install it as share/bash-completion/completions/npcnix and share/zsh/site-functions/_npcnix; "

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Show or change the host settings (config.json).",
+@Command(name = "config", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Show or change the host settings (config.json).",
         subcommands = {ConfigCommand.Show.class, ConfigCommand.Set.class},
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix config show", "  npcnix config set remote s3://acme-config/npcnix/remotes/prod.npcnix",
@@ -32,7 +32,7 @@ final class ConfigCommand implements Callable<Integer> {
         return new Show().show(NpcnixCommand.root(spec));
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print config.json.")
+    @Command(name = "show", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Print config.json.")
     static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -55,7 +55,7 @@ final class ConfigCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change a setting.",
+    @Command(name = "set", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Change a setting.",
             subcommands = {Set.Remote.class, Set.Configuration.class})
     static final class Set {
         @Option(names = "--init", scope = ScopeType.INHERIT, description = "Only set it if it is not set yet.")
@@ -69,7 +69,7 @@ final class ConfigCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
 
-        @Command(name = "remote", mixinStandardHelpOptions = true, description = "Set the remote this host follows.")
+        @Command(name = "remote", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Set the remote this host follows.")
         static final class Remote implements Callable<Integer> {
             @Spec
             CommandSpec spec;
@@ -83,7 +83,7 @@ final class ConfigCommand implements Callable<Integer> {
             }
         }
 
-        @Command(name = "configuration", mixinStandardHelpOptions = true, description = "Set the configuration this host applies.")
+        @Command(name = "configuration", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Set the configuration this host applies.")
         static final class Configuration implements Callable<Integer> {
             @Spec
             CommandSpec spec;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "fleet", mixinStandardHelpOptions = true, description = "The hosts following a remote, as their reports in the store say.",
+@Command(name = "fleet", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "The hosts following a remote, as their reports in the store say.",
         subcommands = {FleetCommand.Status.class},
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix fleet status --remote s3://acme-config/npcnix/remotes/prod.npcnix"})
@@ -39,7 +39,7 @@ final class FleetCommand implements Callable<Integer> {
         return ExitCodes.INVALID_INPUT;
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "status", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
             description = {
                 "One row per host reporting to <remote>.hosts/: configuration, applied release, state, age of its report, last error;"
                     + " then a summary. States: in sync, behind, activating, failing, rolled back, quarantined, paused, reboot pending,"

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "follow", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "follow", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Run as the daemon: poll the remote, and activate each new release.",
             "Polls every min-sleep-secs right after a change, rising to max-sleep-secs over max-sleep-after-hours, "

@@ -35,7 +35,20 @@ final class HelpLayout extends Help {
     /** Lays out the help of {@code cl} and of every subcommand added so far this way. */
     static void install(CommandLine cl) {
         cl.setUsageHelpAutoWidth(true);
-        cl.setHelpFactory(HelpLayout::new);
+        cl.setHelpFactory(new Factory());
+    }
+
+    /**
+     * A class, not {@code HelpLayout::new}: picocli is Java 5 bytecode, and a lambda implementing one
+     * of its interfaces links that interface while the class-data archive is made, which excludes the
+     * interface, the lambda and what depends on them from the archive (the dump says "Old class has
+     * been linked"); each start then loads them from the jar.
+     */
+    private static final class Factory implements CommandLine.IHelpFactory {
+        @Override
+        public Help create(CommandSpec spec, ColorScheme colorScheme) {
+            return new HelpLayout(spec, colorScheme);
+        }
     }
 
     @Override

@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "history", mixinStandardHelpOptions = true,
+@Command(name = "history", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "List recent activation attempts, newest last, with what their health checks found.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix history", "  npcnix history --json"})
 final class HistoryCommand implements Callable<Integer> {

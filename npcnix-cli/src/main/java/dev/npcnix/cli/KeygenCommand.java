@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "keygen", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "keygen", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Create an Ed25519 key pair for signing releases, in Nix's key format.",
             "Keys are name:base64, interchangeable with nix key generate-secret and nix key convert-secret-to-public. "

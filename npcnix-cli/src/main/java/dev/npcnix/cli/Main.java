@@ -1,5 +1,6 @@
 package dev.npcnix.cli;
 
+import dev.npcnix.daemon.LogProvider;
 import dev.npcnix.daemon.Signals;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        startQuickly();
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         CliContext ctx = new CliContext(
@@ -27,5 +29,19 @@ public final class Main {
                 System::exit,
                 Optional.empty());
         System.exit(Cli.run(ctx, args));
+    }
+
+    /**
+     * Start-up shortcuts, each a lookup that would miss and so open every jar on the class path
+     * (docs/performance.md): picocli's search for Groovy closures, SLF4J's search for providers and
+     * Logback's for configurators. An operator's own {@code -Dlogback.configurationFile} or
+     * {@code -Dslf4j.provider} (in NPCNIX_JAVA_OPTS) still wins.
+     */
+    private static void startQuickly() {
+        System.setProperty("picocli.disable.closures", "true");
+        if (System.getProperty("logback.configurationFile") == null && System.getProperty(LogProvider.PROPERTY) == null) {
+            System.setProperty(LogProvider.PROPERTY, LogProvider.class.getName());
+            System.setProperty("slf4j.internal.verbosity", "WARN"); // not a line saying that it found the provider named
+        }
     }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@code npcnix}: the root command. Holds the global options (accepted before or after the
  * subcommand) and builds what the subcommands need from the {@link CliContext}.
  */
-@Command(name = "npcnix",
+@Command(name = "npcnix", addMethodSubcommands = false,
         mixinStandardHelpOptions = true,
         versionProvider = NpcnixCommand.Version.class,
         sortOptions = false,

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pack", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "pack", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = "Pack a flake directory into a .npcnix file (tar + zstd, deterministic).",
         footerHeading = "%nExamples:%n",
         footer = {

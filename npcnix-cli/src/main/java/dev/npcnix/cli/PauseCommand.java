@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pause", mixinStandardHelpOptions = true,
+@Command(name = "pause", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "Stop applying releases, indefinitely or for a while. The daemon keeps running and resumes by itself when a timed pause ends."
                 + " Exit 3, writing nothing, on a host that was never bootstrapped.",
         footerHeading = "%nExamples:%n",

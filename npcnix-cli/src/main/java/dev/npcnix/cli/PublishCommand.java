@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "publish", mixinStandardHelpOptions = true, aliases = "push", sortOptions = false,
+@Command(name = "publish", mixinStandardHelpOptions = true, addMethodSubcommands = false, aliases = "push", sortOptions = false,
         description = {
             "Pack a flake directory and publish it to a remote, as one atomic upload.",
             "Prints 'unchanged' and uploads nothing when the remote already holds the identical bytes."},

@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "pull", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Download a remote's packed flake and unpack it into a new directory.",
             "The archive is treated as hostile: nothing is written outside DIR, and on any error DIR is not created."},

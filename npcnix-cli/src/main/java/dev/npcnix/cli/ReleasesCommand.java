@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "releases", mixinStandardHelpOptions = true,
+@Command(name = "releases", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "List the releases of a remote that publish kept (<remote>.releases/index.json), oldest first; the current one is marked.",
         footerHeading = "%nExamples:%n",
         footer = {"  npcnix releases --remote s3://acme-config/npcnix/remotes/prod.npcnix",

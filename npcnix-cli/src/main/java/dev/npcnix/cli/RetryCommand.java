@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "retry", mixinStandardHelpOptions = true,
+@Command(name = "retry", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "Forget quarantined releases, so the daemon downloads and activates the remote's release again on its next poll."
                 + " Exit 3, writing nothing, on a host that was never bootstrapped.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix retry                  # try a quarantined release again"})

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rollback", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "rollback", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {
             "Publish a kept release (npcnix releases) as the remote's current one, in one atomic write; the release it "
                 + "replaces is kept like any publish's. Hosts follow it as they follow any publish.",

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rollout", mixinStandardHelpOptions = true,
+@Command(name = "rollout", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "The staged rollout of a remote's current release: watch it, halt it, resume it (docs/rollouts.md).",
         subcommands = {RolloutCommand.Status.class, RolloutCommand.Halt.class, RolloutCommand.Resume.class},
         footerHeading = "%nExamples:%n",
@@ -87,7 +87,7 @@ final class RolloutCommand implements Callable<Integer> {
         return "operator:" + PublishCommand.defaultPublisher(ctx);
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "status", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
             description = {
                 "The rollout's waves from one listing of <remote>.rollout/<id>/: hosts per wave that joined, applied, failed, are silent"
                     + " or still waiting; whether each wave is open, soaking (and for how long) or waiting on hosts; in-flight leases;"
@@ -230,7 +230,7 @@ final class RolloutCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "halt", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "halt", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
             description = {"Stop the rollout: no host activates its release any more (each sees the halt at its next poll);"
                 + " hosts that applied it keep it, or switch back when the policy says on_halt rollback.",
                 "Writes <remote>.rollout/<id>/halt once: when the rollout is halted already, the first reason stays (exit 0 either way)."},
@@ -261,7 +261,7 @@ final class RolloutCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "resume", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
             description = {"Lift a halt: waiting hosts go on at their next poll. Failures before the resume no longer count against"
                 + " their wave's budget; a new failure beyond it halts the rollout again."},
             footerHeading = "%nExamples:%n",

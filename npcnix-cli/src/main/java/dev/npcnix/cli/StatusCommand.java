@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = {"Is this host in sync, and is anyone following? One word (in sync, behind, activating, failing, rolled back, "
                 + "quarantined, reboot pending, paused, not bootstrapped), the daemon (running with its PID, or not), the last poll and "
                 + "what the remote served then against what is applied, the quarantined release that still blocks, the poll interval, "

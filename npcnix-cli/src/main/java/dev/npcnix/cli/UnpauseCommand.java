@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unpause", mixinStandardHelpOptions = true, description = "Resume applying releases.",
+@Command(name = "unpause", mixinStandardHelpOptions = true, addMethodSubcommands = false, description = "Resume applying releases.",
         footerHeading = "%nExamples:%n", footer = {"  npcnix unpause"})
 final class UnpauseCommand implements Callable<Integer> {
     @Spec

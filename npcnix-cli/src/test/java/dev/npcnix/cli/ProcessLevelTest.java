@@ -53,7 +53,7 @@ class ProcessLevelTest {
             daemon.signal("TERM");
             assertThat(daemon.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(daemon.process().exitValue()).isZero();
-            assertThat(daemon.output()).contains("<6>INFO ").contains("SIGTERM: exiting");
+            assertThat(daemon.output()).contains("<6>INFO ").contains("SIGTERM: exiting").doesNotContain("SLF4J");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.npcnix.store;
 
+import java.util.Objects;
+
 /**
  * An entity tag as a store reports it, kept <em>without</em> the surrounding double quotes that
  * HTTP and S3 responses carry (the Rust npcnix stores it that way in {@code last_etag}).
@@ -33,6 +35,18 @@ public record Etag(String value) {
     /** The form HTTP headers ({@code If-None-Match}) take. */
     public String quoted() {
         return '"' + value + '"';
+    }
+
+    // equals and hashCode written out, as the record's would be: the generated ones are bootstrapped
+    // through method handles at their first call, some 15 ms of `npcnix status` (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Etag other && Objects.equals(value, other.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(value);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The address of one remote: {@code s3://BUCKET/KEY}, {@code file:///ABS/PATH},
@@ -140,6 +141,18 @@ public record RemoteUri(URI uri) {
 
     private static String redact(URI uri) {
         return uri.getScheme() + "://***@" + uri.getHost() + (uri.getPath() == null ? "" : uri.getPath());
+    }
+
+    // equals and hashCode written out, as the record's would be: the generated ones are bootstrapped
+    // through method handles at their first call, some 15 ms of `npcnix status` (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RemoteUri other && Objects.equals(uri, other.uri);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(uri);
     }
 
     @Override
