@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
 final class SafeUnpacker {
     private static final Logger LOG = LoggerFactory.getLogger(SafeUnpacker.class);
     private static final int BUFFER_SIZE = 128 * 1024;
+    private static final int READ_AHEAD_CHUNKS = 8;
     private static final int MAX_NAME_COMPONENT_BYTES = 255;
     private static final int MAX_SYMLINK_HOPS = 40;
     private static final Set<PosixFilePermission> MODE_0755 = PosixFilePermissions.fromString("rwxr-xr-x");
@@ -157,7 +158,7 @@ final class SafeUnpacker {
         head.unread(magic);
         umaskKeepsModes = probeUmask();
         try (ZstdInputStream zstd = new ZstdInputStream(head);
-                InputStream tar = new BufferedInputStream(zstd, BUFFER_SIZE)) {
+                InputStream tar = decompressed(zstd)) {
             reader = new TarReader(tar);
             TarReader.Entry entry;
             while ((entry = reader.next()) != null) {
@@ -174,6 +175,18 @@ final class SafeUnpacker {
             verifySymlink(link);
         }
         return new UnpackResult(created, contentBytes, source.count());
+    }
+
+    /**
+     * With a second core, the archive is read, hashed and decompressed on a second thread while this
+     * one writes files (docs/performance.md): at most {@value #READ_AHEAD_CHUNKS} chunks ahead, so a
+     * hostile archive expands no further than that before its checks see it.
+     */
+    private static InputStream decompressed(ZstdInputStream zstd) {
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            return new BufferedInputStream(zstd, BUFFER_SIZE);
+        }
+        return new ReadAhead(zstd, BUFFER_SIZE, READ_AHEAD_CHUNKS, "npcnix-unpack-read");
     }
 
     /*
@@ -571,8 +584,9 @@ final class SafeUnpacker {
     /** Counts compressed bytes, remembers whether the caller's stream itself failed, and never closes it. */
     private static final class CountingInputStream extends InputStream {
         private final InputStream in;
-        private long count;
-        private IOException failure;
+        // Written by the read-ahead thread, read by the unpacking one.
+        private volatile long count;
+        private volatile IOException failure;
 
         CountingInputStream(InputStream in) {
             this.in = in;

@@ -23,11 +23,13 @@ final class CheckedBody extends InputStream {
     private final Function<Exception, StoreException> onReadFailure;
     private long count;
     private boolean verified;
+    private String digestHex;
 
     /**
      * @param expectedSize bytes the store announced, or -1 when it did not say
      * @param digest a fresh digest (SHA-256 for file stores, MD5 for S3 single-part ETags) when
-     *     {@code expectedHex} is given, else null
+     *     {@code expectedHex} is given or {@link #digestAtEnd()} is wanted, else null
+     * @param expectedHex what the digest must be, or null when it is only computed
      * @param onReadFailure turns a failed read into the store's error
      */
     CheckedBody(InputStream in, RemoteUri remote, long expectedSize, MessageDigest digest, String expectedHex,
@@ -84,12 +86,19 @@ final class CheckedBody extends InputStream {
             throw new StoreException(remote, StoreException.Reason.CORRUPT,
                     "download ended after " + count + " of " + expectedSize + " bytes", null);
         }
-        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedHex)) {
+        String hex = digest == null ? null : HexFormat.of().formatHex(digest.digest());
+        if (expectedHex != null && !expectedHex.equals(hex)) {
             throw new StoreException(remote, StoreException.Reason.CORRUPT,
                     "content does not match its ETag (" + digest.getAlgorithm()
                             + " of the bytes received differs): corrupted in transit or changed while read", null);
         }
+        digestHex = hex;
         verified = true;
+    }
+
+    /** The hex digest of all the bytes, once they were read to the end; else null. */
+    String digestAtEnd() {
+        return digestHex;
     }
 
     @Override

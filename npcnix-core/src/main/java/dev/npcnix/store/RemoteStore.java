@@ -1,10 +1,14 @@
 package dev.npcnix.store;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A place that stores and serves packed flakes: one implementation per URI scheme, chosen by
@@ -17,6 +21,36 @@ public interface RemoteStore {
      * body is transferred. The returned ETag is the one of the bytes returned, never of a previous read.
      */
     FetchResult fetch(RemoteUri remote, Optional<Etag> ifNoneMatch);
+
+    /**
+     * The object's bytes for a reader that needs their ETag only after reading them to the end (a
+     * one-shot {@code pull}): a store that names an object by hashing it ({@code file://}) then reads it
+     * once instead of twice. The ETag is the one of exactly the bytes read.
+     */
+    default Streamed stream(RemoteUri remote) {
+        FetchResult.Download download = (FetchResult.Download) fetch(remote, Optional.empty());
+        return new Streamed(download.size(), download.body(), download::etag);
+    }
+
+    /**
+     * A body whose ETag {@link #etag()} tells once the body was read to its end (it throws
+     * {@link IllegalStateException} before). {@code size} as in {@link FetchResult.Download}.
+     */
+    record Streamed(long size, InputStream body, Supplier<Etag> etagAtEnd) implements Closeable {
+        public Streamed {
+            Objects.requireNonNull(body, "body");
+            Objects.requireNonNull(etagAtEnd, "etagAtEnd");
+        }
+
+        public Etag etag() {
+            return etagAtEnd.get();
+        }
+
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+    }
 
     /**
      * Whether this store's ETags are the SHA-256 (hex) of the content and a {@link FetchResult.Download}

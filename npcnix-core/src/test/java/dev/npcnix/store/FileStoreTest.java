@@ -52,6 +52,20 @@ class FileStoreTest extends RemoteStoreContract {
     }
 
     @Test
+    void aStreamedDownloadOfAFileNotSeenBeforeIsHashedOnceAsItIsRead() throws Exception {
+        RemoteUri remote = newRemote();
+        byte[] bytes = randomBytes(100_000);
+        Files.createDirectories(remote.path().getParent());
+        Files.write(remote.path(), bytes); // not published through this store: its ETag is not known yet
+
+        try (RemoteStore.Streamed download = store().stream(remote)) {
+            assertThatThrownBy(download::etag).isInstanceOf(IllegalStateException.class).hasMessageContaining("read to its end");
+            assertThat(download.body().readAllBytes()).isEqualTo(bytes);
+            assertThat(download.etag().value()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+        }
+    }
+
+    @Test
     void theEtagIsTheSha256OfTheContent() throws Exception {
         byte[] bytes = randomBytes(4096);
 

@@ -78,6 +78,18 @@ abstract class RemoteStoreContract {
     }
 
     @Test
+    void aStreamedDownloadServesTheBytesAndTheirEtagAtTheEnd() throws IOException {
+        RemoteUri remote = newRemote();
+        byte[] bytes = randomBytes(300_000);
+        Etag published = publish(remote, bytes).etag();
+
+        try (RemoteStore.Streamed download = store().stream(remote)) {
+            assertThat(download.body().readAllBytes()).isEqualTo(bytes);
+            assertThat(download.etag()).isEqualTo(published);
+        }
+    }
+
+    @Test
     void fetchingAnAbsentRemoteIsNotFound() {
         RemoteUri remote = newRemote();
 
