@@ -34,8 +34,8 @@ public final class Main {
     /**
      * Start-up shortcuts, each a lookup that would miss and so open every jar on the class path
      * (docs/performance.md): picocli's search for Groovy closures, SLF4J's search for providers and
-     * Logback's for configurators. An operator's own {@code -Dlogback.configurationFile} or
-     * {@code -Dslf4j.provider} (in NPCNIX_JAVA_OPTS) still wins.
+     * Logback's for configurators. A {@code -Dslf4j.provider} given in NPCNIX_JAVA_OPTS still wins, and
+     * with a {@code -Dlogback.configurationFile} Logback initialises itself as it did before.
      */
     private static void startQuickly() {
         System.setProperty("picocli.disable.closures", "true");

@@ -7,6 +7,7 @@ import dev.npcnix.follow.FollowOptions;
 import dev.npcnix.follow.Follower;
 import dev.npcnix.follow.PollOutcome;
 import dev.npcnix.follow.Schedule;
+import dev.npcnix.rollout.RolloutFile;
 import dev.npcnix.state.DataDir;
 import dev.npcnix.state.Settings;
 import dev.npcnix.store.RemoteStores;
@@ -273,7 +274,13 @@ final class FleetBench {
                                 (System.nanoTime() - started) / 1e9);
                     }
                 }
-                long sent = server.traffic().requestCount() - sentAtStart - 2 - Arrays.stream(puts).sum(); // minus the publishes and reports
+                // Each host reads <remote>.rollout.json once per new unsigned release (issue 15's gate):
+                // counted apart, so that the polls are compared with the GETs of the remote itself.
+                List<String> window = server.traffic().requests().subList((int) sentAtStart, server.traffic().requestCount());
+                long policyGets = window.stream().filter(r -> r.startsWith("GET ") && r.endsWith(RolloutFile.SUFFIX)).count();
+                long sent = window.size() - 2 - Arrays.stream(puts).sum() - policyGets; // minus the publishes and reports
+                ctx.report(Figure.absolute("fleet " + hosts + " hosts: GETs of the rollout policy per host and publish",
+                        policyGets / (2.0 * hosts), "", "<= 1", policyGets <= 2L * hosts));
                 report(fleet, expectedDownloadRate, maxInterval, sent);
                 readReports();
             } finally {
