@@ -276,7 +276,8 @@ final class FleetBench {
                 }
                 // Each host reads <remote>.rollout.json once per new unsigned release (issue 15's gate):
                 // counted apart, so that the polls are compared with the GETs of the remote itself.
-                List<String> window = server.traffic().requests().subList((int) sentAtStart, server.traffic().requestCount());
+                List<String> all = server.traffic().requests(); // one snapshot: each copies every request seen
+                List<String> window = all.subList((int) sentAtStart, all.size());
                 long policyGets = window.stream().filter(r -> r.startsWith("GET ") && r.endsWith(RolloutFile.SUFFIX)).count();
                 long sent = window.size() - 2 - Arrays.stream(puts).sum() - policyGets; // minus the publishes and reports
                 ctx.report(Figure.absolute("fleet " + hosts + " hosts: GETs of the rollout policy per host and publish",

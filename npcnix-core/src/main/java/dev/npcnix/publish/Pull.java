@@ -44,8 +44,9 @@ public final class Pull {
             InputStream body = listener == RemoteStore.TransferListener.NONE ? download.body()
                     : new ProgressInputStream(download.body(), download.size(), listener);
             if (store.etagIsVerifiedSha256()) {
-                // The body fails unless it hashes to the ETag: a second SHA-256 pass (a third of a
-                // large pull's CPU before the JIT's intrinsic takes over) would only repeat it.
+                // The ETag is the SHA-256 of the bytes read (checked against a known ETag, or computed
+                // as they are read): a second pass (a third of a large pull's CPU before the JIT's
+                // intrinsic takes over) would only repeat it.
                 UnpackResult result = FlakeArchive.unpack(body, dest, limits);
                 drain(body, dest);
                 return new Pulled(remote, download.etag(), download.etag().value(), result);

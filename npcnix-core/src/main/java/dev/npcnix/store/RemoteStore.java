@@ -54,7 +54,8 @@ public interface RemoteStore {
 
     /**
      * Whether this store's ETags are the SHA-256 (hex) of the content and a {@link FetchResult.Download}
-     * body fails unless the bytes read hash to its ETag: then a reader needs no hash of its own.
+     * body fails unless the bytes read hash to its ETag (a {@link Streamed} one's ETag is that hash):
+     * then a reader needs no hash of its own.
      */
     default boolean etagIsVerifiedSha256() {
         return false;
