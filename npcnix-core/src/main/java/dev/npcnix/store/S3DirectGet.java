@@ -147,9 +147,10 @@ final class S3DirectGet {
     /**
      * Sends a signed PutObject of a small body (a host's report): the same URL, signer and HTTP client
      * as the poll's GET, so a host that reports never builds the S3 client either. The payload is signed
-     * ({@code x-amz-content-sha256}), so S3 refuses bytes damaged on the way.
+     * ({@code x-amz-content-sha256}), so S3 refuses bytes damaged on the way. Sent a second time when
+     * the first attempt gets no answer.
      *
-     * @throws IOException when no answer arrived
+     * @throws IOException when neither attempt got an answer
      */
     HttpAnswer put(RemoteUri object, byte[] body, String contentType, AwsCredentialsIdentity credentials) throws IOException {
         SdkHttpRequest request = SdkHttpRequest.builder().method(SdkHttpMethod.PUT).uri(uri(object))
@@ -167,8 +168,15 @@ final class S3DirectGet {
                 .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
                 .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true)
                 .build()).request();
-        return HttpAnswer.of(http.prepareRequest(HttpExecuteRequest.builder().request(signed)
-                .contentStreamProvider(payload).build()).call());
+        HttpExecuteRequest send = HttpExecuteRequest.builder().request(signed).contentStreamProvider(payload).build();
+        try {
+            return HttpAnswer.of(http.prepareRequest(send).call());
+        } catch (IOException e) {
+            // A kept-alive connection that the server closed meanwhile fails the write ("Error writing
+            // request body to server"); the S3 client would retry that. A PUT of the whole object is
+            // idempotent: once more, on a fresh connection.
+            return HttpAnswer.of(http.prepareRequest(send).call());
+        }
     }
 
     /** The GET as sent: If-None-Match when given, SigV4-signed for S3 in this region. */

@@ -2,11 +2,21 @@ package dev.npcnix.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +27,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
-/** Where the direct GET applies, the URL it builds and how it signs (no server: see S3StoreTest). */
+/** Where the direct GET applies, the URL it builds and how it signs (no S3 server: see S3StoreTest). */
 class S3DirectGetTest {
     private final SdkHttpClient http = UrlConnectionHttpClient.builder().build();
     @TempDir
@@ -94,5 +104,62 @@ class S3DirectGetTest {
         assertThat(signed.firstMatchingHeader("x-amz-content-sha256")).contains("UNSIGNED-PAYLOAD");
         assertThat(signed.firstMatchingHeader("x-amz-security-token")).contains("token-1");
         assertThat(signed.firstMatchingHeader("If-None-Match")).contains("\"abc\"");
+    }
+
+    @Test
+    void aPutThatGetsNoAnswerIsSentOnceMoreOnAFreshConnection() throws Exception {
+        // A server that drops the first connection unanswered (as a closed keep-alive connection does),
+        // then answers 200: the report or index still lands, with the same bytes.
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            List<String> bodies = Collections.synchronizedList(new ArrayList<>());
+            Thread answering = new Thread(() -> {
+                try {
+                    try (Socket first = server.accept()) {
+                        first.setSoLinger(true, 0); // reset, no answer
+                    }
+                    try (Socket second = server.accept()) {
+                        DataInputStream in = new DataInputStream(second.getInputStream());
+                        int length = 0;
+                        for (String line; !(line = readLine(in)).isEmpty(); ) {
+                            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                                length = Integer.parseInt(line.substring(15).trim());
+                            }
+                        }
+                        byte[] body = new byte[length];
+                        in.readFully(body);
+                        bodies.add(new String(body, StandardCharsets.UTF_8));
+                        second.getOutputStream().write(("HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 0\r\n"
+                                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            answering.start();
+            StoreSettings settings = StoreSettings.of(Map.of(), Optional.of("us-east-1"),
+                    Optional.of("http://127.0.0.1:" + server.getLocalPort()));
+            S3DirectGet direct = S3DirectGet.forSettings(settings, "us-east-1", http).orElseThrow();
+
+            HttpAnswer answer = direct.put(remote("s3://fleet/hosts/web.json"), "{\"a\":1}".getBytes(StandardCharsets.UTF_8),
+                    "application/json", AwsSessionCredentials.create("AKIAEXAMPLE", "secret", "token"));
+            answer.discard();
+            answering.join();
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(bodies).containsExactly("{\"a\":1}");
+        }
+    }
+
+    private static String readLine(DataInputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("connection closed in the request head");
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 }
