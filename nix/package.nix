@@ -68,7 +68,8 @@ stdenvNoCC.mkDerivation {
         ]
       }
 
-    # The AppCDS archive (lib/npcnix.jsa, about a third off a short command's start-up). A JDK 17
+    # The AppCDS archives (lib/npcnix.jsa, about a third off a short command's start-up, and
+    # lib/npcnix-status.jsa, status's classes alone). A JDK 17
     # archive is only used with the exact jars it was made from: same paths, sizes and mtimes, and
     # the same JVM. So it is made here, by the JDK the wrapper pins, from the final store paths,
     # after giving the jars the mtime the store will give them (1). The script never fails the

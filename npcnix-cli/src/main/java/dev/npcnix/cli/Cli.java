@@ -18,6 +18,15 @@ public final class Cli {
 
     /** Parses and runs {@code args}; returns the exit code. */
     public static int run(CliContext ctx, String... args) {
+        Optional<QuickStatus.Request> status = QuickStatus.parse(args);
+        if (status.isPresent()) {
+            return QuickStatus.run(ctx, status.get());
+        }
+        return runParsed(ctx, args);
+    }
+
+    /** Every command line through picocli (the tests compare it with {@link QuickStatus}). */
+    static int runParsed(CliContext ctx, String... args) {
         NpcnixCommand root = new NpcnixCommand(ctx);
         CommandLine cl = new CommandLine(root);
         Optional<Class<?>> named = namedSubcommand(args);

@@ -1,7 +1,9 @@
 package dev.npcnix.cli;
 
 import dev.npcnix.daemon.Shutdown;
+import dev.npcnix.state.DataDir;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +32,19 @@ public record CliContext(
         IntConsumer exitNow,
         Optional<dev.npcnix.follow.Sleeper> sleeper) {
 
+    /** The environment variable that names the data dir. */
+    static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
+
     public CliContext {
         env = Map.copyOf(env);
+    }
+
+    /** {@code --data-dir} (null when not given), else {@code NPCNIX_DATA_DIR}, else {@code /var/lib/npcnix}. */
+    Path dataDirPath(Path option) {
+        if (option != null) {
+            return option;
+        }
+        String named = env.get(DATA_DIR_ENV);
+        return named == null || named.isBlank() ? DataDir.DEFAULT : Path.of(named);
     }
 }

@@ -43,18 +43,21 @@ final class ExitCodes implements CommandLine.IExecutionExceptionHandler, Command
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
-        Throwable cause = e;
+        return report(e, cmd.getErr(), root.verbose());
+    }
+
+    /** Prints a command's failure as one line (with its stack trace when verbose); returns its exit code. */
+    static int report(Throwable cause, PrintWriter err, boolean verbose) {
         if (cause instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        PrintWriter err = cmd.getErr();
         int code = of(cause);
         String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
         if (code == INTERNAL) {
             message = "internal error: " + cause + " (rerun with --verbose for details)";
         }
         err.println("npcnix: " + message.replace('\n', ' '));
-        if (root.verbose()) {
+        if (verbose) {
             cause.printStackTrace(err);
         }
         err.flush();

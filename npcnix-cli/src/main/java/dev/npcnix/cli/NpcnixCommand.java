@@ -49,8 +49,6 @@ import picocli.CommandLine.Spec;
             "",
             "Every command, option, exit code and variable: docs/cli.md"})
 public final class NpcnixCommand implements Callable<Integer> {
-    static final String DATA_DIR_ENV = "NPCNIX_DATA_DIR";
-
     /**
      * The subcommands, in the order usage lists them. Not in {@code @Command(subcommands = …)}: picocli
      * would build the model of every one by reflection on each start, a third of a short command's
@@ -94,10 +92,7 @@ public final class NpcnixCommand implements Callable<Integer> {
 
     /** {@code --data-dir}, else {@code NPCNIX_DATA_DIR}, else {@code /var/lib/npcnix}. */
     Path dataDirPath() {
-        if (dataDir != null) {
-            return dataDir;
-        }
-        return Optional.ofNullable(ctx.env().get(DATA_DIR_ENV)).filter(s -> !s.isBlank()).map(Path::of).orElse(DataDir.DEFAULT);
+        return ctx.dataDirPath(dataDir);
     }
 
     /** The data dir, created when missing (commands that write state). */

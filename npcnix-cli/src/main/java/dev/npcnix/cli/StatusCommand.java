@@ -55,23 +55,27 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         NpcnixCommand root = NpcnixCommand.root(spec);
-        DataDir dir = root.existingDataDir();
+        return show(root.ctx, root.existingDataDir(), json);
+    }
+
+    /** The command's work, shared by picocli's path and {@link Cli}'s quick one. */
+    static int show(CliContext ctx, DataDir dir, boolean json) {
         Settings s = dir.loadSettings();
         HostState state = dir.loadState();
-        Instant now = root.ctx.clock().instant();
+        Instant now = ctx.clock().instant();
         HostStatus status = HostStatus.of(s, state, dir.loadLastPoll(), dir.daemon(), now);
         Optional<Pause> pause = s.pauseAt(now);
         Duration base = Schedule.baseInterval(s, now);
         Optional<Instant> applied = s.lastEtag().isEmpty() && s.lastConfiguration().isEmpty()
                 ? Optional.empty() : Optional.of(s.lastReconfiguration());
-        PrintWriter out = root.ctx.out();
+        PrintWriter out = ctx.out();
         if (json) {
             out.println(Json.writeString(g -> writeJson(g, dir, s, state, status, pause, applied, base)));
         } else {
             writeText(out, s, state, status, pause, applied, base, now);
         }
         if (status.notBootstrapped()) {
-            root.ctx.err().println("npcnix: data dir " + dir.root() + ": not bootstrapped (run npcnix bootstrap --remote URI"
+            ctx.err().println("npcnix: data dir " + dir.root() + ": not bootstrapped (run npcnix bootstrap --remote URI"
                     + " --configuration NAME)");
             return ExitCodes.UNEXPECTED_STATE;
         }

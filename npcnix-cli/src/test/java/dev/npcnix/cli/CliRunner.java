@@ -34,6 +34,14 @@ final class CliRunner {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** As {@link #run}, always through picocli (never {@link QuickStatus}). */
+    Result runParsed(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.runParsed(context(new PrintWriter(out, true), new PrintWriter(err, true)), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
     /** A context as {@link #run} gives commands, writing nowhere (for building the command tree). */
     CliContext context() {
         return context(new PrintWriter(java.io.Writer.nullWriter()), new PrintWriter(java.io.Writer.nullWriter()));

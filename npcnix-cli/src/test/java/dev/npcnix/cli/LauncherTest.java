@@ -78,13 +78,42 @@ class LauncherTest {
     }
 
     @Test
+    void statusAloneGetsTheArchiveOfItsOwnClasses() throws Exception {
+        Path small = Files.writeString(dist.resolve("lib/npcnix-status.jsa"), "archive");
+        Files.setLastModifiedTime(small, FileTime.from(ARCHIVE_TIME));
+        String full = "-XX:SharedArchiveFile=" + dist.toRealPath().resolve("lib/npcnix.jsa");
+        String status = "-XX:SharedArchiveFile=" + dist.toRealPath().resolve("lib/npcnix-status.jsa");
+        // The command lines QuickStatus runs without picocli, and no other.
+        for (String[] quick : new String[][] {{"status"}, {"status", "--json"}, {"--data-dir", "/srv/h", "status"},
+                {"--data-dir", "/srv/h", "status", "--json"}}) {
+            assertThat(javaArguments(jdk17, quick)).as(String.join(" ", quick)).contains(status).doesNotContain(full);
+        }
+        for (String[] other : new String[][] {{"status", "--help"}, {"status", "-v"}, {"-v", "status"}, {"history"},
+                {"--data-dir", "/srv/h"}, {"status", "--json", "x"}}) {
+            assertThat(javaArguments(jdk17, other)).as(String.join(" ", other)).contains(full).doesNotContain(status);
+        }
+        // The same checks as the full archive's: another JVM runs without either.
+        assertThat(javaArguments(jdk25, "status")).noneMatch(a -> a.contains("SharedArchiveFile"));
+        Files.setLastModifiedTime(dist.resolve("lib/npcnix-cli.jar"), FileTime.from(ARCHIVE_TIME.plusSeconds(60)));
+        assertThat(javaArguments(jdk17, "status")).noneMatch(a -> a.contains("SharedArchiveFile"));
+    }
+
+    @Test
+    void withoutItsOwnArchiveStatusRunsOnTheFullOne() throws Exception {
+        assertThat(javaArguments(jdk17, "status", "--json"))
+                .contains("-XX:SharedArchiveFile=" + dist.toRealPath().resolve("lib/npcnix.jsa"));
+    }
+
+    @Test
     void theDaemonNeverGetsIt() throws Exception {
         assertThat(javaArguments(jdk17, "follow")).noneMatch(a -> a.contains("SharedArchiveFile")).contains("-Xshare:off");
     }
 
     /** Runs the launcher with JAVA_HOME=jdk; returns the arguments the stand-in java received. */
-    private List<String> javaArguments(Path jdk, String command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/npcnix").toString(), command);
+    private List<String> javaArguments(Path jdk, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(dist.resolve("bin/npcnix").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(Map.of("JAVA_HOME", jdk.toString(), "NPCNIX_JAVA_OPTS", ""));
         Process p = pb.start();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -62,14 +62,19 @@ public final class DataDir {
     /** The host id found at the last start and the boot it was found in (EC2 instance id or none). */
     public static final String HOST_ID_FILE = "host-id";
 
-    private static final Logger log = LoggerFactory.getLogger(DataDir.class);
+    /**
+     * In a holder: {@code npcnix status} reads a data dir without logging anything, and a logger made
+     * when this class loads would start the logging system for it (~30 ms, docs/performance.md).
+     */
+    private static final class Log {
+        static final Logger log = LoggerFactory.getLogger(DataDir.class);
+    }
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
     private static final String RECOVER = "fix the file, or run npcnix bootstrap --remote URI --configuration NAME:"
             + " it moves the file aside and starts over";
     /** How often a process waiting for the activation lock looks at what the holder is doing. */
     private static final long LOCK_LOOK_MILLIS = 100;
-    private static final DateTimeFormatter ASIDE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Path root;
     private final boolean posix;
@@ -155,7 +160,7 @@ public final class DataDir {
         String problem = firstLine(e.getMessage());
         if (!(e.getCause() instanceof Json.Malformed) && !(e instanceof Json.Malformed)) {
             // a field with a wrong value: point at the field
-            Matcher field = FIELD.matcher(problem);
+            Matcher field = Pattern.compile(FIELD).matcher(problem);
             if (field.lookingAt()) {
                 Optional<String> at = Json.locate(bytes, field.group(1));
                 if (at.isPresent()) {
@@ -166,8 +171,11 @@ public final class DataDir {
         return new Corrupt(file + ": " + problem + " (" + RECOVER + ")", e);
     }
 
-    /** A message about a field: {@code min_sleep_secs: expected …}, {@code history[]: …}, {@code remote ftp://x: …}. */
-    private static final Pattern FIELD = Pattern.compile("([a-z_]+)(?:\\[\\])?(:| )");
+    /**
+     * A message about a field: {@code min_sleep_secs: expected …}, {@code history[]: …}, {@code remote ftp://x: …}.
+     * Compiled when a file does not parse, not when the class loads (every {@code status} would pay for it).
+     */
+    private static final String FIELD = "([a-z_]+)(?:\\[\\])?(:| )";
 
     /** A state file that does not parse (exit 3, as any unusable state). */
     static final class Corrupt extends StateException {
@@ -308,7 +316,7 @@ public final class DataDir {
             Files.deleteIfExists(file);
             return at != null && !at.isBefore(since);
         } catch (IOException | RuntimeException e) {
-            log.debug("{}: unreadable, taken as no stop: {}", file, e.toString());
+            Log.log.debug("{}: unreadable, taken as no stop: {}", file, e.toString());
             return false;
         }
     }
@@ -338,7 +346,7 @@ public final class DataDir {
             }
             return Optional.ofNullable(HostStateJson.readLastPoll(bytes, Files.getLastModifiedTime(file).toInstant()));
         } catch (IOException | RuntimeException e) {
-            log.debug("{}: unreadable, taken as no record: {}", file, e.toString());
+            Log.log.debug("{}: unreadable, taken as no record: {}", file, e.toString());
             return Optional.empty();
         }
     }
@@ -364,7 +372,8 @@ public final class DataDir {
                     parseState(file, bytes);
                 }
             } catch (Corrupt e) {
-                Path aside = root.resolve(name + ".corrupt-" + ASIDE_TIME.format(now));
+                Path aside = root.resolve(name + ".corrupt-"
+                        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now));
                 try {
                     Files.move(file, aside);
                 } catch (IOException moveFailed) {
@@ -425,7 +434,7 @@ public final class DataDir {
                         held.release();
                         channel.close();
                     } catch (IOException e) {
-                        log.warn("releasing activation lock {}: {}", file, e.toString());
+                        Log.log.warn("releasing activation lock {}: {}", file, e.toString());
                     }
                 }
             };
@@ -503,7 +512,7 @@ public final class DataDir {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(text), 0);
         } catch (IOException e) {
-            log.debug("cannot note the lock holder: {}", e.toString());
+            Log.log.debug("cannot note the lock holder: {}", e.toString());
         }
     }
 
@@ -531,7 +540,7 @@ public final class DataDir {
                     lock.release();
                     channel.close();
                 } catch (IOException e) {
-                    log.warn("releasing follower lock {}: {}", file, e.toString());
+                    Log.log.warn("releasing follower lock {}: {}", file, e.toString());
                 }
             };
         } catch (OverlappingFileLockException e) {
@@ -654,7 +663,7 @@ public final class DataDir {
             throw new LocalException(root, "cannot remove leftover temp files", e);
         }
         if (removed > 0) {
-            log.info("removed {} leftover entries from {}", removed, tmp());
+            Log.log.info("removed {} leftover entries from {}", removed, tmp());
         }
         return removed;
     }
@@ -713,7 +722,7 @@ public final class DataDir {
                 Files.setPosixFilePermissions(dir, DIR_PERMS);
             }
         } catch (IOException e) {
-            log.warn("data dir {}: cannot set permissions to 0700: {}", dir, e.toString());
+            Log.log.warn("data dir {}: cannot set permissions to 0700: {}", dir, e.toString());
         }
     }
 
