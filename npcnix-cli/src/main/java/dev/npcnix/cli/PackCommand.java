@@ -47,7 +47,7 @@ final class PackCommand implements Callable<Integer> {
         LocalFiles.writeAtomically(target, Optional.empty(), out -> {
             OutputStream buffered = new BufferedOutputStream(new DigestOutputStream(out, sha256), 1 << 16);
             try (Progress progress = Progress.of(root.ctx, "pack")) {
-                result[0] = FlakeArchive.pack(source.src, buffered, source.packOptions(root.ctx.env()), progress);
+                result[0] = FlakeArchive.pack(source.src, buffered, source.packOptions(root.ctx.env()), progress.packing());
             }
             buffered.flush();
         });

@@ -42,6 +42,14 @@ final class Progress implements RemoteStore.TransferListener, PackProgress, Auto
         return new Progress(ctx.interactive() ? ctx.err() : null, label, SHOW_AFTER);
     }
 
+    /**
+     * This bar as a pack's progress, or {@link PackProgress#NONE} when none can be drawn: then the packer
+     * does not walk the whole tree first to measure the total (a tenth of a large pack's main thread).
+     */
+    PackProgress packing() {
+        return err == null ? PackProgress.NONE : this;
+    }
+
     @Override
     public void transferred(long bytesDone, long bytesTotal) {
         update(bytesDone, bytesTotal);

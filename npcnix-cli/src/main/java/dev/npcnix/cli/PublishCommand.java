@@ -142,7 +142,7 @@ final class PublishCommand implements Callable<Integer> {
             if (policy.isPresent()) {
                 publisher = publisher.withRollout(policy.get(), ctx.clock(), who);
             }
-            PublishResult r = publisher.publish(source.src, remote, source.packOptions(ctx.env()), signing, packing, progress);
+            PublishResult r = publisher.publish(source.src, remote, source.packOptions(ctx.env()), signing, packing.packing(), progress);
             packing.close();
             progress.close();
             if (json) {

@@ -54,6 +54,14 @@ class ProgressBarTest {
     }
 
     @Test
+    void withoutATerminalAPackIsNotMeasuredFirst() {
+        // NONE tells the packer that no bar needs the total: it does not walk the whole tree first.
+        assertThat(new Progress(null, "pack", Duration.ZERO).packing()).isSameAs(dev.npcnix.archive.PackProgress.NONE);
+        Progress drawing = new Progress(new PrintWriter(new StringWriter()), "pack", Duration.ZERO);
+        assertThat(drawing.packing()).isSameAs(drawing);
+    }
+
+    @Test
     void summariesGiveSizesForPeople() throws Exception {
         Path flake = Fixtures.webFlake(tmp.resolve("flake"));
         Files.write(flake.resolve("hosts/blob.bin"), new java.util.Random(7).ints(3 * 1024 * 1024).collect(
