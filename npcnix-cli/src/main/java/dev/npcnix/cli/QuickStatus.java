@@ -27,8 +27,8 @@ final class QuickStatus {
         int i = 0;
         Path dir = null;
         if (args.length >= 2 && args[0].equals(DataDirOption.NAME)) {
-            if (args[1].startsWith("-") || args[1].indexOf('\0') >= 0) {
-                return Optional.empty(); // picocli says what is wrong with it
+            if (args[1].startsWith("-") || args[1].startsWith("@") || args[1].indexOf('\0') >= 0) {
+                return Optional.empty(); // picocli says what is wrong with it, or reads the @argument file
             }
             dir = Path.of(args[1]);
             i = 2;

@@ -41,12 +41,13 @@ class QuickStatusTest {
     void onlyStatusWithItsDataDirAndJsonTakesTheQuickPath() {
         assertThat(QuickStatus.parse("status")).contains(new QuickStatus.Request(null, false));
         assertThat(QuickStatus.parse("status", "--json")).contains(new QuickStatus.Request(null, true));
-        assertThat(QuickStatus.parse("--data-dir", "/srv/h", "status", "--json")).contains(new QuickStatus.Request(Path.of("/srv/h"), true));
+        assertThat(QuickStatus.parse("--data-dir", "/srv/h", "status", "--json"))
+                .contains(new QuickStatus.Request(Path.of("/srv/h"), true));
         assertThat(QuickStatus.parse("--data-dir", "status", "status")).contains(new QuickStatus.Request(Path.of("status"), false));
         for (String[] other : new String[][] {{}, {"--json"}, {"status", "--help"}, {"status", "-v"}, {"-v", "status"},
                 {"status", "--json", "--json"}, {"status", "--data-dir", "/srv/h"}, {"--data-dir=/srv/h", "status"},
-                {"--data-dir", "--json", "status"}, {"--data-dir"}, {"--data-dir", "/srv/h"}, {"status", "x"}, {"statu"},
-                {"help", "status"}, {"history"}}) {
+                {"--data-dir", "--json", "status"}, {"--data-dir", "@args", "status"}, {"--data-dir"}, {"--data-dir", "/srv/h"},
+                {"status", "x"}, {"statu"}, {"help", "status"}, {"history"}}) {
             assertThat(QuickStatus.parse(other)).as(String.join(" ", other)).isEmpty();
         }
     }
