@@ -82,5 +82,34 @@ class ProgressBarTest {
         assertThat(Sizes.human(1536)).isEqualTo("1.5 KiB");
         assertThat(Sizes.human(48 * MIB)).isEqualTo("48.0 MiB");
         assertThat(Sizes.human(5L << 30)).isEqualTo("5.0 GiB");
+        assertThat(Sizes.human(1024 * 1024 - 1)).isEqualTo("1024.0 KiB");
+    }
+
+    @Test
+    void sizesRoundAsTheFormatterDoes() {
+        // Sizes formats by hand (the formatter's locale data cost a short command ~20 ms); it must agree
+        // with String.format's "%.1f" everywhere, the halves included.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(16);
+        java.util.List<Long> sizes = new java.util.ArrayList<>(java.util.List.of(1024L, 1075L, 1126L, 1177L, 1229L, 2047L, 2048L,
+                10_291L, 1_048_524L, 1_048_575L, 1_048_576L, Long.MAX_VALUE));
+        for (int i = 0; i < 100_000; i++) {
+            sizes.add(1024 + random.nextLong(1L << (10 + random.nextInt(40))));
+        }
+        for (int tenth = 0; tenth < 10_240; tenth++) {
+            sizes.add(1024L * tenth / 10 + 51); // around every x.x5 KiB
+        }
+        for (long size : sizes) {
+            if (size < 1024) {
+                continue;
+            }
+            double value = size;
+            int unit = -1;
+            while (value >= 1024 && unit < 3) {
+                value /= 1024;
+                unit++;
+            }
+            String expected = String.format(java.util.Locale.ROOT, "%.1f %s", value, new String[] {"KiB", "MiB", "GiB", "TiB"}[unit]);
+            assertThat(Sizes.human(size)).as("%d bytes", size).isEqualTo(expected);
+        }
     }
 }
