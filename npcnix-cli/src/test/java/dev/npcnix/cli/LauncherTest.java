@@ -105,6 +105,22 @@ class LauncherTest {
     }
 
     @Test
+    void zstdLoadsTheLibraryUnpackedForThisMachine() throws Exception {
+        String machine = new String(new ProcessBuilder("uname", "-m").start().getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).strip();
+        assertThat(javaArguments(jdk17, "pull")).noneMatch(a -> a.contains("ZstdNativePath"));
+        Path other = Files.createDirectories(dist.resolve("lib/native/not-" + machine));
+        Files.writeString(other.resolve("libzstd-jni-1.5.7-9.so"), "");
+        assertThat(javaArguments(jdk17, "pull")).noneMatch(a -> a.contains("ZstdNativePath"));
+        Path mine = Files.createDirectories(dist.resolve("lib/native/" + machine));
+        Path library = Files.writeString(mine.resolve("libzstd-jni-1.5.7-9.so"), "");
+        for (String command : List.of("pull", "pack", "follow", "status")) {
+            assertThat(javaArguments(jdk17, command)).as(command).contains("-DZstdNativePath=" + dist.toRealPath().resolve("lib")
+                    .resolve("native").resolve(machine).resolve(library.getFileName()));
+        }
+    }
+
+    @Test
     void theDaemonNeverGetsIt() throws Exception {
         assertThat(javaArguments(jdk17, "follow")).noneMatch(a -> a.contains("SharedArchiveFile")).contains("-Xshare:off");
     }
