@@ -240,8 +240,9 @@ in
         small instance: one C1 compiler thread and a small young generation keep an idle
         daemon at about 60 MiB resident, 63 over HTTPS (docs/performance.md); the
         heap limit leaves room for a release with the maximum number of entries. The
-        module always appends `-Djava.io.tmpdir=''${dataDir}/jvm-tmp`: zstd-jni unpacks
-        its native library there, which fails on a `noexec` /tmp.
+        module always appends `-Djava.io.tmpdir=''${dataDir}/jvm-tmp`: a distribution
+        without zstd's native library in its `lib/native/` (the package has one) has
+        zstd-jni unpack it there, which fails on a `noexec` /tmp.
       '';
     };
 
