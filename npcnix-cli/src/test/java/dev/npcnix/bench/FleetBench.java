@@ -106,6 +106,10 @@ final class FleetBench {
         ctx.report(Figure.absolute(n + ": halt seen by every gated host within", bad.haltSeenWithin().toSeconds(), "s",
                 "<= 1 poll interval (" + bad.maxPollInterval().toSeconds() + " s)",
                 bad.haltSeenWithin().compareTo(bad.maxPollInterval().plusSeconds(2)) <= 0));
+        ctx.report(Figure.info(n + ": polls failed by a store error after the bad publish", bad.failedPolls(), ""));
+        if (Boolean.getBoolean("bench.fleet.rolloutBadOnly")) {
+            return; // investigating the bad release alone
+        }
         t0 = System.nanoTime();
         RolloutSimulation.Result good = new RolloutSimulation(Files.createDirectories(dir.resolve("good")), hosts, Duration.ofMinutes(5), 4)
                 .run(waves, false, Duration.ofHours(2), Duration.ofMinutes(20));

@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * counts, while it runs, the live leases in the store (the in-flight hosts). Polls of one virtual second run
  * on a few threads, so hosts do race for leases and markers.
  *
+ * <p>{@code -Dbench.rollout.trace=true} prints (stderr, lines "TRACE") the host that saw the halt last, with the
+ * board's failure markers and its last 20 polls (time, outcome, wake, interval), to explain that figure.
+ *
  * <p>Used by the benchmark (1,000 hosts, figures) and by {@code RolloutSimulationTest} (100 hosts, the same
  * properties asserted).
  */
@@ -51,11 +54,12 @@ final class RolloutSimulation {
     static final Instant T0 = Instant.parse("2026-01-05T00:00:00Z");
     private static final RemoteUri REMOTE = RemoteUri.parse("s3://rollout/npcnix/remotes/prod.npcnix");
     private static final String BAD = "bad";
+    private static final boolean TRACE = Boolean.getBoolean("bench.rollout.trace");
 
     /** What one rollout did. */
     record Result(int hosts, Duration quietHour, long quietRequests, long rolloutRequests, Duration rolloutSpan, int activatedBad,
             int waveZeroHosts, Optional<Instant> firstFailure, Duration haltSeenWithin, Duration reachedAll, Duration soaks,
-            int maxInFlight, int maxInFlightAllowed, int stillWaiting, Duration maxPollInterval) {
+            int maxInFlight, int maxInFlightAllowed, int stillWaiting, Duration maxPollInterval, int failedPolls) {
 
         double quietPerHostHour() {
             return quietRequests / (double) hosts / (quietHour.toSeconds() / 3600.0);
@@ -73,6 +77,8 @@ final class RolloutSimulation {
     private final AtomicReference<Instant> now = new AtomicReference<>(T0);
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger activatedBad = new AtomicInteger();
+    /** Polls after the publish that ended Failed transiently (a store error): each delays what that host sees. */
+    private final AtomicInteger failedPolls = new AtomicInteger();
 
     RolloutSimulation(Path dir, int hosts, Duration skew, int threads) {
         this.dir = dir;
@@ -93,6 +99,8 @@ final class RolloutSimulation {
         Instant appliedAt;
         Instant haltSeen;
         boolean waiting;
+        /** Every poll from the publish on (diagnostics: the host that saw the halt last is printed). */
+        final List<String> history = new ArrayList<>();
 
         Host(int index, RemoteStores stores) {
             this.index = index;
@@ -200,12 +208,30 @@ final class RolloutSimulation {
                     Optional<Instant> firstFailure = snapshot.hosts().getOrDefault(RolloutBoard.Marker.FAILED, Map.of()).values().stream()
                             .flatMap(m -> m.values().stream()).min(Instant::compareTo);
                     Duration haltSeen = Duration.ZERO;
+                    Host worst = null;
                     if (firstFailure.isPresent()) {
                         for (Host h : fleet) {
                             if (h.haltSeen != null) {
                                 Duration d = Duration.between(firstFailure.get(), h.haltSeen);
-                                haltSeen = d.compareTo(haltSeen) > 0 ? d : haltSeen;
+                                if (d.compareTo(haltSeen) > 0) {
+                                    haltSeen = d;
+                                    worst = h;
+                                }
                             }
+                        }
+                    }
+                    if (TRACE && worst != null) {
+                        System.err.printf("TRACE published %s firstFailure %s haltObject %s halt %s worst %s (skew %d ms) +%d s%n",
+                                published, firstFailure.get(), snapshot.halted(), board.readHalt(), worst.id, worst.skewMillis,
+                                haltSeen.toSeconds());
+                        String worstId = worst.id;
+                        snapshot.hosts().forEach((m, byWave) -> byWave.forEach((w, hs) -> hs.forEach((host, t) -> {
+                            if (m == RolloutBoard.Marker.FAILED || host.equals(worstId)) {
+                                System.err.printf("TRACE   marker %s/%d/%s at %s%n", m, w, host, t);
+                            }
+                        })));
+                        for (String line : worst.history.subList(Math.max(0, worst.history.size() - 20), worst.history.size())) {
+                            System.err.println("TRACE   " + line);
                         }
                     }
                     Duration reached = Duration.ZERO;
@@ -220,7 +246,7 @@ final class RolloutSimulation {
                     int waveZero = (int) fleet.stream().filter(h -> rolloutPolicy.waveOf(h.id, java.util.Set.of(), rolloutId) == 0).count();
                     return new Result(hosts, quiet, quietRequests, rolloutRequests, Duration.between(published, end), activatedBad.get(),
                             waveZero, firstFailure, haltSeen, reached, rolloutPolicy.soakBefore(rolloutPolicy.waves().size() - 1),
-                            maxInFlight.get(), rolloutPolicy.maxInFlight(), stillWaiting, maxInterval);
+                            maxInFlight.get(), rolloutPolicy.maxInFlight(), stillWaiting, maxInterval, failedPolls.get());
                 } finally {
                     pool.shutdownNow();
                 }
@@ -258,9 +284,20 @@ final class RolloutSimulation {
                         || o instanceof PollOutcome.Failed)) {
                     throw new IllegalStateException(h.id + ": " + o);
                 }
+                if (rolloutId != null && o instanceof PollOutcome.Failed f && f.isTransient()) {
+                    failedPolls.incrementAndGet();
+                }
                 Instant hostNow = now.get().plusMillis(h.skewMillis);
-                h.next = now.get().plus(Schedule.next(h.data.loadSettings(), hostNow,
-                        o instanceof PollOutcome.Failed f && f.isTransient() ? 1 : 0, h.random, wake));
+                Duration wait = Schedule.next(h.data.loadSettings(), hostNow,
+                        o instanceof PollOutcome.Failed f && f.isTransient() ? 1 : 0, h.random, wake);
+                if (TRACE) {
+                    h.history.add(String.format("poll %s (due %s) %s%s wake %s base %s wait %s", now.get(), h.next,
+                            o.getClass().getSimpleName(), o instanceof PollOutcome.Waiting w && w.halted() ? " halted"
+                                    : o instanceof PollOutcome.Failed f ? " (transient " + f.isTransient() + ": " + f.error().getMessage() + ")" : "",
+                            wake,
+                            Schedule.baseInterval(h.data.loadSettings(), hostNow), wait));
+                }
+                h.next = now.get().plus(wait);
                 queue.add(h);
             }
             now.set(end);

@@ -111,8 +111,18 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
         long offset = held != null ? held.clockOffsetMillis() : 0;
         Instant listedJoin = snapshot.in(RolloutBoard.Marker.JOINED, wave).get(host);
         if (listedJoin == null) {
-            board.mark(RolloutBoard.Marker.JOINED, wave, host, hostNow, null);
-            joinedAt = hostNow;
+            try {
+                board.mark(RolloutBoard.Marker.JOINED, wave, host, hostNow, null);
+                joinedAt = hostNow;
+            } catch (StoreException e) {
+                if (snapshot.halted().isEmpty()) {
+                    throw e;
+                }
+                // The listing in hand already says "halted": a write the store refuses must not end the poll
+                // failed and leave this host a poll interval late to see the halt. It joins at its next poll.
+                log.warn("rollout {} of {}: cannot say this host joined wave {} ({}); the rollout is halted", found.id(),
+                        poll.remote(), wave, e.getMessage());
+            }
         } else if (joinedAt != null && offset == 0 && !listedJoin.equals(Instant.EPOCH)) {
             // the store's clock minus ours, from the one object whose write time we know on both clocks
             offset = Duration.between(joinedAt, listedJoin).toMillis();
@@ -147,9 +157,22 @@ final class Gate implements Stage<Unpack.VerifiedFlake, Unpack.VerifiedFlake> {
                     closed.opensAt().map(t -> t.minusMillis(toHostClock)));
         }
         String reason = held != null && held.reason() != null && held.reason().startsWith("halted") ? held.reason()
-                : board.readHalt().map(x -> "halted by " + x.by() + (x.wave() >= 0 ? " in wave " + x.wave() : "") + ": " + x.reason())
-                        .orElse("halted");
+                : haltReason(board);
         return hold(flake, poll, held, found, wave, joinedAt, offset, reason, true, Optional.empty());
+    }
+
+    /**
+     * Why the rollout was halted, for the host's status: one GET of {@code halt}. Best effort, as the
+     * {@code joined} write: the listing proved the halt, and a failed read must not delay the host's seeing it.
+     */
+    private static String haltReason(RolloutBoard board) {
+        try {
+            return board.readHalt().map(x -> "halted by " + x.by() + (x.wave() >= 0 ? " in wave " + x.wave() : "") + ": "
+                    + x.reason()).orElse("halted");
+        } catch (StoreException e) {
+            log.warn("rollout {}: cannot read why it was halted: {}", board.rolloutId(), e.getMessage());
+            return "halted";
+        }
     }
 
     /** Ends the poll waiting, with the release kept in the data dir. */
