@@ -11,7 +11,7 @@ import java.util.Optional;
  * command lines take this path; any other (another option, {@code --help}, a typo, {@code --data-dir=DIR})
  * goes through picocli, which owns the command line. The work and the output are
  * {@link StatusCommand#show}'s on both paths, and so are the error line and exit code of a failure
- * ({@code QuickStatusTest} runs both). Logging stays as the executable's provider sets it up, WARN to
+ * ({@code StatusTest} runs both). Logging stays as the executable's provider sets it up, WARN to
  * stderr, which is also what {@link Cli} configures for {@code status}.
  */
 final class QuickStatus {
